@@ -1,0 +1,53 @@
+//! A frozen application: the route table and the options, decided once.
+
+use http::HeaderValue;
+
+use crate::{Error, Limits, Router};
+
+/// Server-wide options.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Request limits.
+    pub limits: Limits,
+    /// The `server` response header; `None` leaves it out. Default `armature`.
+    pub server_name: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            server_name: Some("armature".to_owned()),
+        }
+    }
+}
+
+/// Everything a server needs to answer requests, immutable once built.
+#[derive(Debug)]
+pub struct App {
+    pub(crate) router: Router,
+    pub(crate) limits: Limits,
+    pub(crate) server_name: Option<HeaderValue>,
+}
+
+impl App {
+    /// Freezes `router` with `options`, rejecting options that cannot work.
+    pub fn new(router: Router, options: Options) -> Result<Self, Error> {
+        options.limits.validate()?;
+        let server_name = options
+            .server_name
+            .map(|name| {
+                HeaderValue::from_str(&name).map_err(|_| {
+                    Error::invalid_option(format!(
+                        "serverName '{name}' is not a valid header value"
+                    ))
+                })
+            })
+            .transpose()?;
+        Ok(Self {
+            router,
+            limits: options.limits,
+            server_name,
+        })
+    }
+}

@@ -1,0 +1,123 @@
+//! A queue of [`Call`]s whose consumer is woken once per batch, not once per
+//! request: crossing into another runtime (a JavaScript event loop) costs far
+//! more than the request itself, so requests travel in batches.
+//!
+//! A batch is closed when the worker thread that queued it runs out of work
+//! and is about to park, when it reaches [`MAX_BATCH`] calls, or at the latest
+//! [`MAX_DELAY`] after its first call, for a runtime that never idles.
+
+use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use crate::{Call, Dispatch};
+
+/// Calls queued before the consumer is woken even if the worker is busy.
+pub const MAX_BATCH: usize = 64;
+/// The longest a queued call waits for its wake when no worker parks.
+pub const MAX_DELAY: Duration = Duration::from_millis(1);
+
+type Wake = Box<dyn Fn() + Send + Sync>;
+
+/// Queues calls and wakes the consumer once per batch; the consumer takes the
+/// batch with [`Batcher::drain`].
+pub struct Batcher {
+    queue: Mutex<Vec<Call>>,
+    /// A wake is on its way and the consumer has not drained since.
+    woken: AtomicBool,
+    /// A fallback timer is running for the current batch.
+    timer_armed: AtomicBool,
+    wake: Wake,
+    this: Weak<Batcher>,
+}
+
+impl std::fmt::Debug for Batcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batcher").finish_non_exhaustive()
+    }
+}
+
+thread_local! {
+    /// Set once the thread has parked through [`on_thread_park`]: only such
+    /// threads can defer a wake until they park.
+    static PARKS: Cell<bool> = const { Cell::new(false) };
+    /// Batchers this thread queued into since it last parked.
+    static DEFERRED: RefCell<Vec<Arc<Batcher>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Hook for tokio's `on_thread_park`: closes the batches this thread queued.
+pub(crate) fn on_thread_park() {
+    PARKS.with(|parks| parks.set(true));
+    let deferred = DEFERRED.with(|deferred| std::mem::take(&mut *deferred.borrow_mut()));
+    for batcher in deferred {
+        batcher.flush();
+    }
+}
+
+impl Batcher {
+    /// Creates a batcher that calls `wake` (from an engine thread) when a
+    /// batch is ready and the consumer has not been woken yet.
+    pub fn new(wake: impl Fn() + Send + Sync + 'static) -> Arc<Self> {
+        Arc::new_cyclic(|this| Self {
+            queue: Mutex::new(Vec::with_capacity(MAX_BATCH)),
+            woken: AtomicBool::new(false),
+            timer_armed: AtomicBool::new(false),
+            wake: Box::new(wake),
+            this: this.clone(),
+        })
+    }
+
+    /// Moves every queued call into `into`. The consumer calls this when woken;
+    /// calls queued after it trigger a new wake.
+    pub fn drain(&self, into: &mut Vec<Call>) {
+        self.woken.store(false, Ordering::SeqCst);
+        into.append(&mut self.lock());
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Call>> {
+        // A panic while holding the lock cannot leave the Vec inconsistent.
+        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn flush(&self) {
+        if !self.lock().is_empty() && !self.woken.swap(true, Ordering::SeqCst) {
+            (self.wake)();
+        }
+    }
+
+    fn defer(&self) {
+        let Some(this) = self.this.upgrade() else {
+            return;
+        };
+        DEFERRED.with(|deferred| {
+            let mut deferred = deferred.borrow_mut();
+            if !deferred.iter().any(|b| Arc::ptr_eq(b, &this)) {
+                deferred.push(this.clone());
+            }
+        });
+        if !self.timer_armed.swap(true, Ordering::SeqCst) {
+            tokio::spawn(async move {
+                tokio::time::sleep(MAX_DELAY).await;
+                this.timer_armed.store(false, Ordering::SeqCst);
+                this.flush();
+            });
+        }
+    }
+}
+
+impl Dispatch for Batcher {
+    fn dispatch(&self, call: Call) {
+        let queued = {
+            let mut queue = self.lock();
+            queue.push(call);
+            queue.len()
+        };
+        let can_defer = PARKS.with(Cell::get) && tokio::runtime::Handle::try_current().is_ok();
+        if queued >= MAX_BATCH || !can_defer {
+            self.flush();
+        } else {
+            self.defer();
+        }
+    }
+}

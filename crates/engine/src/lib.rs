@@ -1,0 +1,31 @@
+//! Armature's HTTP engine.
+//!
+//! A plain Rust HTTP server framework (tokio, hyper 1, matchit) that owns
+//! connections, parsing, routing, limits and error responses. It knows
+//! nothing of JavaScript: requests for handlers that live elsewhere leave
+//! through the [`Dispatch`] trait as [`Call`]s and their answers come back
+//! with [`Call::respond`]. [`Batcher`] is the dispatcher that hands calls over
+//! in batches, which is what makes calling into another runtime cheap.
+
+mod app;
+mod batch;
+mod dispatch;
+mod error;
+mod limits;
+mod problem;
+mod routing;
+mod runtime;
+mod server;
+
+pub use app::{App, Options};
+pub use batch::{Batcher, MAX_BATCH, MAX_DELAY};
+pub use dispatch::{Call, Dispatch};
+pub use error::Error;
+pub use limits::Limits;
+pub use problem::{problem, PROBLEM_JSON};
+pub use routing::{Endpoint, FixedResponse, Methods, Router, RouterBuilder};
+pub use runtime::runtime;
+pub use server::Server;
+
+pub use bytes::Bytes;
+pub use http;

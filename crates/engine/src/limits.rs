@@ -1,0 +1,67 @@
+//! Request limits with safe defaults; every one is configurable.
+
+use std::time::Duration;
+
+use crate::Error;
+
+/// What the engine accepts from one request or connection.
+///
+/// A request over a limit is answered with a problem response and never
+/// reaches a handler.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest request body in bytes (413 above it). Default 1 MiB.
+    pub body_size: usize,
+    /// Largest total of header names and values in bytes (431 above it). Default 16 KiB.
+    pub header_size: usize,
+    /// Longest request target (path and query) in bytes (414 above it). Default 8 KiB.
+    pub uri_length: usize,
+    /// Time a handler has to answer before the client gets 503. Default 30 s.
+    pub request_timeout: Duration,
+    /// Time an idle keep-alive connection, or a client sending request headers,
+    /// is given before the connection is closed. Default 5 s.
+    pub keep_alive_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            body_size: 1024 * 1024,
+            header_size: 16 * 1024,
+            uri_length: 8 * 1024,
+            request_timeout: Duration::from_secs(30),
+            keep_alive_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Limits {
+    /// Rejects limits that would refuse every request.
+    pub fn validate(&self) -> Result<(), Error> {
+        let zero = [
+            ("bodySize", self.body_size == 0),
+            ("headerSize", self.header_size == 0),
+            ("uriLength", self.uri_length == 0),
+            ("requestTimeout", self.request_timeout.is_zero()),
+            ("keepAliveTimeout", self.keep_alive_timeout.is_zero()),
+        ];
+        match zero.iter().find(|(_, is_zero)| *is_zero) {
+            Some((name, _)) => Err(Error::invalid_option(format!(
+                "limits.{name} must be greater than zero"
+            ))),
+            None if self.uri_length > MAX_URI_LENGTH => Err(Error::invalid_option(format!(
+                "limits.uriLength must be at most {MAX_URI_LENGTH} bytes"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// hyper's own parse buffer: large enough that our limits, which answer
+    /// with problem responses, always apply before hyper's bare ones.
+    pub(crate) fn parse_buffer(&self) -> usize {
+        (self.header_size + self.uri_length).max(8192) * 2 + 8192
+    }
+}
+
+/// hyper refuses longer request targets itself.
+const MAX_URI_LENGTH: usize = 65_534;

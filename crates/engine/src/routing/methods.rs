@@ -1,0 +1,93 @@
+//! Method dispatch for one path: explicit methods, `any`, automatic HEAD and
+//! OPTIONS, and the `Allow` header for 405 answers.
+
+use http::{HeaderValue, Method};
+
+use super::Endpoint;
+
+/// Which methods a registration covers.
+#[derive(Debug, Clone)]
+pub enum Methods {
+    /// Exactly these methods.
+    Only(Vec<Method>),
+    /// Every method not registered explicitly on the same path.
+    Any,
+}
+
+/// The handlers registered on one path.
+#[derive(Debug)]
+pub(crate) struct MethodTable {
+    explicit: Vec<(Method, Endpoint)>,
+    any: Option<Endpoint>,
+    allow: HeaderValue,
+}
+
+/// What the table decides for a request method.
+pub(crate) enum Dispatch<'a> {
+    /// Run this endpoint (a HEAD request may run the GET endpoint).
+    Endpoint(&'a Endpoint),
+    /// Answer OPTIONS with the `Allow` header.
+    Options(&'a HeaderValue),
+    /// Answer 405 with the `Allow` header.
+    NotAllowed(&'a HeaderValue),
+}
+
+impl MethodTable {
+    pub(crate) fn new() -> Self {
+        Self {
+            explicit: Vec::new(),
+            any: None,
+            allow: HeaderValue::from_static(""),
+        }
+    }
+
+    /// Adds `endpoint` for `methods`, or returns the first method already taken.
+    pub(crate) fn insert(&mut self, methods: &Methods, endpoint: Endpoint) -> Result<(), String> {
+        match methods {
+            Methods::Any if self.any.is_some() => return Err("ANY".to_owned()),
+            Methods::Any => self.any = Some(endpoint),
+            Methods::Only(list) => {
+                if let Some(taken) = list
+                    .iter()
+                    .find(|m| self.explicit.iter().any(|(have, _)| have == *m))
+                {
+                    return Err(taken.to_string());
+                }
+                self.explicit
+                    .extend(list.iter().map(|m| (m.clone(), endpoint.clone())));
+            }
+        }
+        self.allow = self.compute_allow();
+        Ok(())
+    }
+
+    fn compute_allow(&self) -> HeaderValue {
+        let mut names: Vec<&str> = self.explicit.iter().map(|(m, _)| m.as_str()).collect();
+        if names.contains(&"GET") {
+            names.push("HEAD");
+        }
+        names.push("OPTIONS");
+        names.sort_unstable();
+        names.dedup();
+        HeaderValue::from_str(&names.join(", ")).expect("method names are valid header text")
+    }
+
+    pub(crate) fn dispatch(&self, method: &Method) -> Dispatch<'_> {
+        if let Some((_, endpoint)) = self.explicit.iter().find(|(m, _)| m == method) {
+            return Dispatch::Endpoint(endpoint);
+        }
+        if *method == Method::HEAD {
+            if let Some((_, endpoint)) = self.explicit.iter().find(|(m, _)| m == Method::GET) {
+                return Dispatch::Endpoint(endpoint);
+            }
+        }
+        if let Some(endpoint) = &self.any {
+            return Dispatch::Endpoint(endpoint);
+        }
+        if *method == Method::OPTIONS {
+            Dispatch::Options(&self.allow)
+        } else {
+            Dispatch::NotAllowed(&self.allow)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! The accept loop: one port serving HTTP/1.1 and HTTP/2 cleartext, with a
+//! graceful drain on shutdown.
+
+mod service;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
+
+use crate::{App, Dispatch, Error};
+use service::Shared;
+
+/// A listening server. Dropping it without [`Server::shutdown`] leaves it
+/// running until its runtime stops.
+#[derive(Debug)]
+pub struct Server {
+    local_addr: SocketAddr,
+    stop: oneshot::Sender<Duration>,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    /// Binds `addr` and starts accepting on `runtime`; requests routed to an
+    /// external endpoint go to `dispatch`.
+    pub fn start(
+        runtime: &tokio::runtime::Handle,
+        addr: SocketAddr,
+        app: App,
+        dispatch: Arc<dyn Dispatch>,
+    ) -> Result<Self, Error> {
+        let listener = std::net::TcpListener::bind(addr)
+            .and_then(|listener| listener.set_nonblocking(true).map(|()| listener))
+            .map_err(|error| Error::listen(format!("cannot listen on {addr}: {error}")))?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|error| Error::listen(format!("cannot listen on {addr}: {error}")))?;
+        let listener = {
+            let _guard = runtime.enter();
+            TcpListener::from_std(listener)
+                .map_err(|error| Error::listen(format!("cannot listen on {addr}: {error}")))?
+        };
+        let builder = connection_builder(&app);
+        let shared = Arc::new(Shared { app, dispatch });
+        let (stop, stopped) = oneshot::channel();
+        let task = runtime.spawn(run(listener, builder, shared, stopped));
+        Ok(Self {
+            local_addr,
+            stop,
+            task,
+        })
+    }
+
+    /// The address the server listens on (with the real port when 0 was asked).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops accepting, lets in-flight requests finish for up to `grace`, then
+    /// closes every connection that is left. Resolves when all are closed.
+    pub async fn shutdown(self, grace: Duration) {
+        let _ = self.stop.send(grace);
+        let _ = self.task.await;
+    }
+}
+
+fn connection_builder(app: &App) -> auto::Builder<TokioExecutor> {
+    let limits = &app.limits;
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.keep_alive_timeout)
+        .max_buf_size(limits.parse_buffer())
+        .keep_alive(true);
+    let header_list = u32::try_from(limits.parse_buffer()).unwrap_or(u32::MAX);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(header_list);
+    builder
+}
+
+async fn run(
+    listener: TcpListener,
+    builder: auto::Builder<TokioExecutor>,
+    shared: Arc<Shared>,
+    mut stopped: oneshot::Receiver<Duration>,
+) {
+    let graceful = GracefulShutdown::new();
+    let (force_close, closing) = watch::channel(false);
+    let grace = loop {
+        let (stream, remote_addr) = tokio::select! {
+            grace = &mut stopped => break grace.unwrap_or_default(),
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and similar: back off, keep serving.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        let service = service_fn(move |request| {
+            let shared = shared.clone();
+            async move {
+                Ok::<_, std::convert::Infallible>(
+                    service::serve(&shared, request, remote_addr).await,
+                )
+            }
+        });
+        let connection = graceful.watch(
+            builder
+                .serve_connection(TokioIo::new(stream), service)
+                .into_owned(),
+        );
+        let mut closing = closing.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = connection => {}
+                _ = closing.wait_for(|force| *force) => {}
+            }
+        });
+    };
+    drop(listener);
+    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+        let _ = force_close.send(true);
+    }
+}

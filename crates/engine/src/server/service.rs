@@ -1,0 +1,192 @@
+//! What happens to one request: limits, routing, method dispatch, the call to
+//! the handler, and the final touches (server header, HEAD).
+
+use std::borrow::Cow;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{header, HeaderValue, Method, Request, Response, StatusCode, Version};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Body, Incoming};
+use tokio::sync::oneshot;
+
+use crate::problem::problem;
+use crate::routing::{Dispatch as Route, Endpoint};
+use crate::{App, Call, Dispatch};
+
+/// State shared by every connection of one server.
+pub(crate) struct Shared {
+    pub(crate) app: App,
+    pub(crate) dispatch: Arc<dyn Dispatch>,
+}
+
+/// Answers one request; never fails, errors become problem responses.
+pub(crate) async fn serve(
+    shared: &Shared,
+    request: Request<Incoming>,
+    remote_addr: SocketAddr,
+) -> Response<Full<Bytes>> {
+    let head = request.method() == Method::HEAD;
+    let mut response = answer(shared, request, remote_addr).await;
+    if let Some(name) = &shared.app.server_name {
+        response.headers_mut().insert(header::SERVER, name.clone());
+    }
+    if head {
+        let length = HeaderValue::from(response.body().len());
+        response
+            .headers_mut()
+            .entry(header::CONTENT_LENGTH)
+            .or_insert(length);
+        *response.body_mut() = Bytes::new();
+    }
+    response.map(Full::new)
+}
+
+async fn answer(
+    shared: &Shared,
+    request: Request<Incoming>,
+    remote_addr: SocketAddr,
+) -> Response<Bytes> {
+    let limits = &shared.app.limits;
+    let path = request.uri().path();
+    if let Some(rejection) = check_head(&request, limits) {
+        return rejection;
+    }
+    let Some((table, params)) = shared.app.router.find(path) else {
+        let detail = format!("no route matches {} {path}", request.method());
+        return problem(StatusCode::NOT_FOUND, Some(&detail), path);
+    };
+    let endpoint = match table.dispatch(request.method()) {
+        Route::Endpoint(Endpoint::Fixed(fixed)) => return fixed.to_response(),
+        Route::Endpoint(Endpoint::External(endpoint)) => *endpoint,
+        Route::Options(allow) => {
+            let mut response = Response::new(Bytes::new());
+            *response.status_mut() = StatusCode::NO_CONTENT;
+            response.headers_mut().insert(header::ALLOW, allow.clone());
+            return response;
+        }
+        Route::NotAllowed(allow) => {
+            let detail = format!("{} is not allowed on {path}", request.method());
+            let mut response = problem(StatusCode::METHOD_NOT_ALLOWED, Some(&detail), path);
+            response.headers_mut().insert(header::ALLOW, allow.clone());
+            return response;
+        }
+    };
+    let mut values = Vec::with_capacity(params.len());
+    for (name, raw) in params.iter() {
+        match percent_encoding::percent_decode_str(raw).decode_utf8() {
+            Ok(Cow::Borrowed(value)) => values.push(value.to_owned()),
+            Ok(Cow::Owned(value)) => values.push(value),
+            Err(_) => {
+                let detail = format!("path parameter '{name}' is not valid UTF-8 once decoded");
+                return problem(StatusCode::BAD_REQUEST, Some(&detail), path);
+            }
+        }
+    }
+    let (parts, body) = request.into_parts();
+    let body = match read_body(body, limits.body_size).await {
+        Ok(body) => body,
+        Err(status) => {
+            let detail = match status {
+                StatusCode::PAYLOAD_TOO_LARGE => {
+                    format!("the request body is larger than {} bytes", limits.body_size)
+                }
+                _ => "the request body could not be read".to_owned(),
+            };
+            return problem(status, Some(&detail), parts.uri.path());
+        }
+    };
+    let (reply, answer) = oneshot::channel();
+    let uri = parts.uri.clone();
+    shared.dispatch.dispatch(Call {
+        endpoint,
+        method: parts.method,
+        uri: parts.uri,
+        version: parts.version,
+        headers: parts.headers,
+        params: values,
+        body,
+        remote_addr,
+        reply,
+    });
+    match tokio::time::timeout(limits.request_timeout, answer).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(_)) => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some("the server stopped before the handler answered"),
+            uri.path(),
+        ),
+        Err(_) => {
+            let detail = format!(
+                "the handler did not answer within {} ms",
+                limits.request_timeout.as_millis()
+            );
+            problem(StatusCode::SERVICE_UNAVAILABLE, Some(&detail), uri.path())
+        }
+    }
+}
+
+/// Checks what can be checked before routing: target length, `Host`, header
+/// size and a declared body length.
+fn check_head(request: &Request<Incoming>, limits: &crate::Limits) -> Option<Response<Bytes>> {
+    let path = request.uri().path();
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or(path.len(), |pq| pq.as_str().len());
+    if target > limits.uri_length {
+        let detail = format!("the request target is longer than {} bytes", limits.uri_length);
+        // The target itself is the problem: it is not echoed back as `instance`.
+        return Some(problem(StatusCode::URI_TOO_LONG, Some(&detail), ""));
+    }
+    let headers = request.headers();
+    if request.version() == Version::HTTP_11 {
+        let mut hosts = headers.get_all(header::HOST).iter();
+        let valid = matches!((hosts.next(), hosts.next()), (Some(host), None) if valid_host(host));
+        if !valid {
+            let detail = "an HTTP/1.1 request needs exactly one valid Host header";
+            return Some(problem(StatusCode::BAD_REQUEST, Some(detail), path));
+        }
+    }
+    let size: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if size > limits.header_size {
+        let detail = format!("the request headers are larger than {} bytes", limits.header_size);
+        return Some(problem(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Some(&detail),
+            path,
+        ));
+    }
+    let declared = request.body().size_hint().exact();
+    if declared.is_some_and(|length| length > limits.body_size as u64) {
+        let detail = format!("the request body is larger than {} bytes", limits.body_size);
+        return Some(problem(StatusCode::PAYLOAD_TOO_LARGE, Some(&detail), path));
+    }
+    None
+}
+
+/// A Host value must parse as an authority without user info.
+fn valid_host(host: &HeaderValue) -> bool {
+    !host.is_empty()
+        && host
+            .to_str()
+            .ok()
+            .and_then(|host| host.parse::<http::uri::Authority>().ok())
+            .is_some_and(|authority| !authority.as_str().contains('@'))
+}
+
+/// Reads the whole body, or says which status refuses it.
+async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, StatusCode> {
+    if body.is_end_stream() {
+        return Ok(Bytes::new());
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => Err(StatusCode::PAYLOAD_TOO_LARGE),
+        Err(_) => Err(StatusCode::BAD_REQUEST),
+    }
+}
