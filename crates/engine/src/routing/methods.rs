@@ -15,7 +15,7 @@ pub enum Methods {
 }
 
 /// The handlers registered on one path.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct MethodTable {
     explicit: Vec<(Method, Endpoint)>,
     any: Option<Endpoint>,

@@ -52,7 +52,7 @@ impl FixedResponse {
 }
 
 /// Collects routes, rejecting invalid and conflicting ones as they come.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct RouterBuilder {
     tree: matchit::Router<usize>,
     tables: Vec<MethodTable>,

@@ -27,12 +27,13 @@ pub(crate) async fn serve(
     request: Request<Incoming>,
     remote_addr: SocketAddr,
 ) -> Response<Full<Bytes>> {
-    let head = request.method() == Method::HEAD;
+    // hyper drops HEAD bodies itself on HTTP/1 (keeping their length), not on HTTP/2.
+    let strip_body = request.method() == Method::HEAD && request.version() == Version::HTTP_2;
     let mut response = answer(shared, request, remote_addr).await;
     if let Some(name) = &shared.app.server_name {
         response.headers_mut().insert(header::SERVER, name.clone());
     }
-    if head {
+    if strip_body {
         let length = HeaderValue::from(response.body().len());
         response
             .headers_mut()

@@ -1,0 +1,101 @@
+//! The route table as JS builds it: every registration is checked at once, so
+//! a bad or conflicting route throws where it is declared.
+
+use armature_engine::http::{Method, Response};
+use armature_engine::{Endpoint, FixedResponse, Methods, RouterBuilder};
+use napi::bindgen_prelude::{Buffer, Either, Function};
+use napi_derive::napi;
+
+use crate::bridge::{response_parts, ResponseBody};
+use crate::error::{coded, CodedError};
+use crate::options::ServerOptions;
+use crate::server::NativeServer;
+
+/// The native half of an `App`: its route table.
+#[napi]
+#[derive(Default)]
+pub struct NativeApp {
+    routes: RouterBuilder,
+}
+
+#[napi]
+impl NativeApp {
+    /// An empty route table.
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Routes `methods` (all when `null`) on `path` to the JS handler numbered
+    /// `endpoint`; returns the path's parameter names in match order.
+    #[napi]
+    pub fn route(
+        &mut self,
+        methods: Option<Vec<String>>,
+        path: String,
+        endpoint: u32,
+    ) -> Result<Vec<String>, CodedError> {
+        let methods = parse_methods(methods, &path)?;
+        self.routes
+            .route(&methods, &path, Endpoint::External(endpoint))
+            .map_err(coded)
+    }
+
+    /// Routes `methods` on `path` to a response the engine serves by itself,
+    /// without calling JS. `headers` alternate names and values.
+    #[napi]
+    pub fn fixed_route(
+        &mut self,
+        methods: Option<Vec<String>>,
+        path: String,
+        status: u16,
+        headers: Vec<String>,
+        body: Either<String, Buffer>,
+    ) -> Result<Vec<String>, CodedError> {
+        let methods = parse_methods(methods, &path)?;
+        let body = match body {
+            Either::A(text) => ResponseBody::Text(text),
+            Either::B(bytes) => ResponseBody::Bytes(bytes.to_vec()),
+        };
+        let (status, headers) = response_parts(status, 0, &headers)
+            .map_err(|why| napi::Error::new("ERR_ARMATURE_INVALID_ROUTE", why))?;
+        let mut response = Response::new(body.into_bytes());
+        *response.status_mut() = status;
+        *response.headers_mut() = headers;
+        self.routes
+            .route(&methods, &path, Endpoint::Fixed(FixedResponse::new(response)))
+            .map_err(coded)
+    }
+
+    /// Starts a server with a frozen copy of this route table. `wake` is
+    /// called (weakly: it does not keep Node alive) whenever requests wait in
+    /// the batch; `closed` is called once the server has shut down, and its
+    /// reference keeps Node alive until then.
+    #[napi]
+    pub fn listen(
+        &self,
+        options: ServerOptions,
+        wake: Function<(), ()>,
+        closed: Function<(), ()>,
+    ) -> Result<NativeServer, CodedError> {
+        NativeServer::start(self.routes.clone().build(), &options, &wake, &closed)
+    }
+}
+
+fn parse_methods(methods: Option<Vec<String>>, path: &str) -> Result<Methods, CodedError> {
+    let Some(names) = methods else {
+        return Ok(Methods::Any);
+    };
+    names
+        .iter()
+        .map(|name| {
+            Method::from_bytes(name.to_ascii_uppercase().as_bytes()).map_err(|_| {
+                napi::Error::new(
+                    "ERR_ARMATURE_INVALID_ROUTE",
+                    format!("invalid method '{name}' for route '{path}'"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Methods::Only)
+}

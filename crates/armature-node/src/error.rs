@@ -1,0 +1,26 @@
+//! The one mapping from engine errors to JS errors: the engine's stable code
+//! becomes `err.code`.
+
+use armature_engine::Error;
+
+/// A JS error whose `code` is one of the `ERR_ARMATURE_*` codes.
+pub(crate) type CodedError = napi::Error<&'static str>;
+
+/// Code for failures of the binding itself (a napi call that failed).
+pub(crate) const INTERNAL: &str = "ERR_ARMATURE_INTERNAL";
+
+pub(crate) fn coded(error: Error) -> CodedError {
+    napi::Error::new(error.code(), error.to_string())
+}
+
+pub(crate) fn internal(error: napi::Error) -> CodedError {
+    napi::Error::new(INTERNAL, error.reason)
+}
+
+/// Every code JS can see, for the test that keeps codes, docs and types in sync.
+#[napi_derive::napi]
+pub fn error_codes() -> Vec<&'static str> {
+    let mut codes = Error::CODES.to_vec();
+    codes.push(INTERNAL);
+    codes
+}

@@ -1,0 +1,102 @@
+//! What a handler may read of a request, converted only when it asks.
+//!
+//! Each accessor takes the id `drain` gave; it returns `undefined` once the
+//! request has been answered, which the JS layer turns into a coded error.
+
+use armature_engine::Bytes;
+use napi::bindgen_prelude::{BufferSlice, Env};
+use napi_derive::napi;
+
+use crate::server::NativeServer;
+
+/// Bodies shorter than this are copied into a new Buffer; longer ones are
+/// lent to JS without a copy, which costs a finalizer and a GC callback.
+const COPY_BELOW: usize = 4096;
+
+#[napi]
+impl NativeServer {
+    /// The request target as sent: path and query.
+    #[napi]
+    pub fn url(&self, id: u32) -> Option<String> {
+        let call = self.inflight.get(id as usize)?;
+        Some(
+            call.uri
+                .path_and_query()
+                .map_or_else(|| call.uri.path().to_owned(), |pq| pq.as_str().to_owned()),
+        )
+    }
+
+    /// One header's value; repeated headers are joined with `, `.
+    #[napi]
+    pub fn header(&self, id: u32, name: String) -> Option<String> {
+        let headers = &self.inflight.get(id as usize)?.headers;
+        let mut values = headers.get_all(name.as_str()).iter();
+        let first = values.next()?;
+        let mut joined = String::from_utf8_lossy(first.as_bytes()).into_owned();
+        for value in values {
+            joined.push_str(", ");
+            joined.push_str(&String::from_utf8_lossy(value.as_bytes()));
+        }
+        Some(joined)
+    }
+
+    /// Every header as alternating lower-case names and values, in the order
+    /// received.
+    #[napi]
+    pub fn headers(&self, id: u32) -> Option<Vec<String>> {
+        let headers = &self.inflight.get(id as usize)?.headers;
+        let mut flat = Vec::with_capacity(headers.len() * 2);
+        for (name, value) in headers {
+            flat.push(name.as_str().to_owned());
+            flat.push(String::from_utf8_lossy(value.as_bytes()).into_owned());
+        }
+        Some(flat)
+    }
+
+    /// The body as a Buffer over the engine's own memory (copied when short).
+    /// The JS layer calls this at most once per request.
+    #[napi]
+    pub fn body<'env>(&self, env: &'env Env, id: u32) -> napi::Result<Option<BufferSlice<'env>>> {
+        let Some(call) = self.inflight.get(id as usize) else {
+            return Ok(None);
+        };
+        let body: Bytes = call.body.clone();
+        if body.len() < COPY_BELOW {
+            return BufferSlice::copy_from(env, &body).map(Some);
+        }
+        let data = body.as_ptr().cast_mut();
+        let len = body.len();
+        // SAFETY: `data` points into `body`, which the finalizer owns and drops
+        // only when the Buffer is collected, so the memory outlives the Buffer.
+        #[allow(unsafe_code)]
+        unsafe {
+            BufferSlice::from_external(env, data, len, body, |_, body| drop(body)).map(Some)
+        }
+    }
+
+    /// The body decoded as UTF-8 (invalid sequences become U+FFFD).
+    #[napi]
+    pub fn text(&self, id: u32) -> Option<String> {
+        let call = self.inflight.get(id as usize)?;
+        Some(String::from_utf8_lossy(&call.body).into_owned())
+    }
+
+    /// The client's IP address.
+    #[napi]
+    pub fn remote_address(&self, id: u32) -> Option<String> {
+        Some(self.inflight.get(id as usize)?.remote_addr.ip().to_string())
+    }
+
+    /// The protocol version: `1.0`, `1.1` or `2`.
+    #[napi]
+    pub fn http_version(&self, id: u32) -> Option<&'static str> {
+        use armature_engine::http::Version;
+        Some(match self.inflight.get(id as usize)?.version {
+            Version::HTTP_09 => "0.9",
+            Version::HTTP_10 => "1.0",
+            Version::HTTP_2 => "2",
+            Version::HTTP_3 => "3",
+            _ => "1.1",
+        })
+    }
+}

@@ -1,0 +1,84 @@
+//! A listening server as JS holds it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use armature_engine::{App, Batcher, Call, Router, Server};
+use napi::bindgen_prelude::Function;
+use napi::threadsafe_function::ThreadsafeFunctionCallMode;
+use napi_derive::napi;
+use slab::Slab;
+
+use crate::bridge::{self, KeepAlive};
+use crate::error::{coded, internal, CodedError};
+use crate::options::ServerOptions;
+
+/// A running server and the requests JS is answering.
+///
+/// Only the JS thread touches it: requests arrive through the engine's
+/// [`Batcher`] and are moved into `inflight` by `drain`.
+#[napi]
+pub struct NativeServer {
+    server: Option<Server>,
+    port: u32,
+    pub(crate) batcher: Arc<Batcher>,
+    /// Requests handed to JS and not answered yet, by the id JS holds.
+    pub(crate) inflight: Slab<Call>,
+    /// Reused buffer for `drain`.
+    pub(crate) incoming: Vec<Call>,
+    /// `inflight` size at which abandoned requests are next released.
+    pub(crate) sweep_at: usize,
+    pub(crate) development: bool,
+    keep_alive: Option<KeepAlive>,
+}
+
+impl NativeServer {
+    pub(crate) fn start(
+        router: Router,
+        options: &ServerOptions,
+        wake: &Function<(), ()>,
+        closed: &Function<(), ()>,
+    ) -> Result<Self, CodedError> {
+        let app = App::new(router, options.engine_options().map_err(coded)?).map_err(coded)?;
+        let address = options.address().map_err(coded)?;
+        let runtime = crate::runtime(options.workers.map(|w| w as usize)).map_err(internal)?;
+        let batcher = bridge::batcher(wake).map_err(internal)?;
+        let keep_alive = bridge::keep_alive(closed).map_err(internal)?;
+        let server = Server::start(runtime.handle(), address, app, batcher.clone()).map_err(coded)?;
+        Ok(Self {
+            port: u32::from(server.local_addr().port()),
+            server: Some(server),
+            batcher,
+            inflight: Slab::new(),
+            incoming: Vec::new(),
+            sweep_at: bridge::SWEEP_MIN,
+            development: options.development.unwrap_or(false),
+            keep_alive: Some(keep_alive),
+        })
+    }
+}
+
+#[napi]
+impl NativeServer {
+    /// The port the server listens on.
+    #[napi(getter)]
+    pub fn port(&self) -> u32 {
+        self.port
+    }
+
+    /// Stops accepting, gives in-flight requests up to `grace_ms` to finish,
+    /// closes what is left, then calls the `closed` callback given to
+    /// `listen`. Calling it again does nothing.
+    #[napi]
+    pub fn close(&mut self, grace_ms: f64) {
+        let (Some(server), Some(keep_alive)) = (self.server.take(), self.keep_alive.take()) else {
+            return;
+        };
+        let grace = Duration::from_secs_f64(grace_ms.max(0.0) / 1000.0);
+        let runtime = crate::runtime(None).expect("a server ran, so the runtime exists");
+        runtime.spawn(async move {
+            server.shutdown(grace).await;
+            keep_alive.call((), ThreadsafeFunctionCallMode::NonBlocking);
+        });
+    }
+}

@@ -1,0 +1,275 @@
+import { NativeApp } from '../index.js'
+import { defaultError, Dispatcher, type Endpoint, type ErrorResponder, type HandlerResult } from './bridge.js'
+import type { Request } from './request.js'
+import { HttpResponse } from './response.js'
+import { compose, joinPath, type Handler, type MethodEntry, type MethodRouter, type Middleware, type Params } from './routing.js'
+import { Server } from './server.js'
+
+/** Request limits; each falls back to its default. */
+export interface Limits {
+  /** Largest request body in bytes; a larger one is answered 413. @default 1048576 (1 MiB) */
+  bodySize?: number
+  /** Largest total size of the request headers in bytes; above it 431. @default 16384 */
+  headerSize?: number
+  /** Longest request target (path and query) in bytes; above it 414. @default 8192 */
+  uriLength?: number
+  /** Milliseconds a handler has to answer before the client gets 503. @default 30000 */
+  requestTimeout?: number
+  /** Milliseconds an idle keep-alive connection is kept open. @default 5000 */
+  keepAliveTimeout?: number
+}
+
+/** Options of `App.new`. */
+export interface AppOptions {
+  /** Request limits. */
+  limits?: Limits
+  /** The `server` response header, or `false` for none. @default 'armature' */
+  serverName?: string | false
+}
+
+/** Where and how `App.run` listens. */
+export interface RunOptions {
+  /** Host name or IP address. @default '127.0.0.1' */
+  host?: string
+  /** TCP port; 0 picks a free one. @default 8080 */
+  port?: number
+  /** Engine worker threads; the first server of the process decides. @default the number of CPUs */
+  workers?: number
+  /** Close gracefully on SIGTERM and SIGINT. @default false */
+  handleSignals?: boolean
+  /** Milliseconds `close` on a signal lets in-flight requests finish. @default 10000 */
+  shutdownTimeout?: number
+}
+
+interface Registration {
+  names: readonly string[]
+  handler: Handler<any, any>
+  /** Middleware lists from the outermost scope in, read when the app runs. */
+  layers: readonly (readonly Middleware<any>[])[]
+}
+
+/** A route collected by a scope, with the scopes it sits in (outermost first). */
+interface ScopedRoute {
+  path: string
+  router: MethodRouter<any, any>
+  scopes: readonly Scope<any>[]
+}
+
+/** Registers every entry of `router` on `native`, returning the JS endpoints to add. */
+function register(
+  native: NativeApp,
+  path: string,
+  router: MethodRouter<any, any>,
+  nextEndpoint: number,
+): { entry: MethodEntry; names: readonly string[] }[] {
+  const added: { entry: MethodEntry; names: readonly string[] }[] = []
+  for (const entry of router.entries) {
+    const target = entry.target
+    if (target instanceof HttpResponse) {
+      native.fixedRoute(entry.methods, path, target.status, fixedHeaders(target), bodyOf(target))
+    } else {
+      if (typeof target !== 'function') {
+        throw Object.assign(new TypeError(`the handler for '${path}' must be a function or an HttpResponse`), {
+          code: 'ERR_ARMATURE_INVALID_ROUTE',
+        })
+      }
+      added.push({ entry, names: native.route(entry.methods, path, nextEndpoint + added.length) })
+    }
+  }
+  return added
+}
+
+function fixedHeaders(response: HttpResponse): string[] {
+  return Object.entries(response.headers).flat()
+}
+
+function bodyOf(response: HttpResponse): string | Buffer {
+  const body = response.body
+  if (body === undefined || typeof body === 'string') return body ?? ''
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+}
+
+/**
+ * A group of routes under a path prefix with its own middleware.
+ *
+ * @example
+ * app.service(scope('/api/v1').wrap(auth).route('/items', get(list).post(create)))
+ */
+export class Scope<D = any> {
+  /** The path prefix, e.g. `/api/v1`. */
+  readonly prefix: string
+  /** @internal */
+  readonly middleware: Middleware<D>[] = []
+  /** @internal routes relative to this scope, nested scopes included. */
+  readonly routes: ScopedRoute[] = []
+  /** Checks this scope's routes as they are added. */
+  readonly #check = new NativeApp()
+
+  constructor(prefix: string) {
+    if (prefix !== '' && !prefix.startsWith('/')) {
+      throw Object.assign(new Error(`invalid scope prefix '${prefix}': it must start with '/'`), {
+        code: 'ERR_ARMATURE_INVALID_ROUTE',
+      })
+    }
+    this.prefix = prefix
+  }
+
+  /** Adds a route below the prefix; `'/'` is the prefix itself. */
+  route<Path extends string>(path: Path, router: MethodRouter<Params<Path>, D>): this {
+    const full = joinPath(this.prefix, path)
+    register(this.#check, full, router, 0)
+    this.routes.push({ path: full, router, scopes: [this] })
+    return this
+  }
+
+  /** Adds middleware to every route of this scope, nested scopes included. */
+  wrap(middleware: Middleware<D>): this {
+    this.middleware.push(middleware)
+    return this
+  }
+
+  /** Nests another scope below this one's prefix. */
+  service(scope: Scope<D>): this {
+    for (const route of scope.routes) {
+      const full = joinPath(this.prefix, route.path)
+      register(this.#check, full, route.router, 0)
+      this.routes.push({ path: full, router: route.router, scopes: [this, ...route.scopes] })
+    }
+    return this
+  }
+}
+
+/** A scope of routes under `prefix`. */
+export function scope<D = any>(prefix: string): Scope<D> {
+  return new Scope<D>(prefix)
+}
+
+/**
+ * An Armature application: routes, middleware, state and error handling.
+ * Routes are checked as they are added; the whole app is frozen into the
+ * engine when it runs.
+ *
+ * @example
+ * const app = App.new().route('/', get(() => 'Hello, World!'))
+ * const server = await app.run('127.0.0.1:8080')
+ */
+export class App<D extends object = Record<never, never>> {
+  readonly #native = new NativeApp()
+  readonly #registrations: Registration[] = []
+  readonly #middleware: Middleware<D>[] = []
+  readonly #options: AppOptions
+  #data: object = {}
+  #onError: ErrorResponder | undefined
+
+  private constructor(options: AppOptions) {
+    this.#options = options
+  }
+
+  /** A new, empty application. */
+  static new(options: AppOptions = {}): App {
+    return new App(options)
+  }
+
+  /** Adds shared state, reachable as `req.data` from every handler and middleware. */
+  data<T extends object>(data: T): App<D & T> {
+    this.#data = { ...this.#data, ...data }
+    return this as unknown as App<D & T>
+  }
+
+  /** Adds middleware around every route; the first added runs first. */
+  wrap(middleware: Middleware<D>): this {
+    this.#middleware.push(middleware)
+    return this
+  }
+
+  /**
+   * Adds a route. Paths take `:name` parameters and a final `*name` wildcard.
+   * Throws (code `ERR_ARMATURE_INVALID_ROUTE` or `ERR_ARMATURE_ROUTE_CONFLICT`)
+   * when the path is invalid or overlaps a route added before.
+   */
+  route<Path extends string>(path: Path, router: MethodRouter<Params<Path>, D>): this {
+    this.#add(path, router, [])
+    return this
+  }
+
+  /** Adds a scope's routes with its prefix and middleware. */
+  service(scope: Scope<D>): this {
+    for (const route of scope.routes) this.#add(route.path, route.router, route.scopes)
+    return this
+  }
+
+  /**
+   * Replaces the default error response. The function gets whatever a
+   * handler or middleware threw and returns the response; if it throws, the
+   * default (a problem+json 500, or the `HttpError`'s status) is sent.
+   */
+  onError(handler: (error: unknown, req: Request<any, D>) => HandlerResult | Promise<HandlerResult>): this {
+    this.#onError = handler
+    return this
+  }
+
+  #add(path: string, router: MethodRouter<any, any>, scopes: readonly Scope<any>[]): void {
+    const added = register(this.#native, path, router, this.#registrations.length)
+    for (const { entry, names } of added) {
+      this.#registrations.push({
+        names,
+        handler: entry.target as Handler<any, any>,
+        layers: [...scopes.map((s) => s.middleware), router.middleware],
+      })
+    }
+  }
+
+  /**
+   * Starts serving on `address` (`'host:port'`, a port number, or options)
+   * and resolves once listening. Rejects with code `ERR_ARMATURE_LISTEN` when
+   * the address cannot be used.
+   */
+  async run(address: string | number | RunOptions = {}, options: RunOptions = {}): Promise<Server> {
+    const listen = { ...options, ...parseAddress(address) }
+    const endpoints: Endpoint[] = this.#registrations.map((r) => ({
+      names: r.names,
+      run: compose([...this.#middleware, ...r.layers.flat()], r.handler),
+    }))
+    const onError = this.#onError
+    const responder: ErrorResponder = onError ?? defaultError
+    const dispatcher = new Dispatcher(endpoints, this.#data, responder)
+    let resolveClosed!: () => void
+    const closed = new Promise<void>((resolve) => (resolveClosed = resolve))
+    const host = listen.host ?? '127.0.0.1'
+    const serverName = this.#options.serverName
+    dispatcher.native = this.#native.listen(
+      {
+        host,
+        port: listen.port ?? 8080,
+        limits: this.#options.limits,
+        serverName: serverName === false ? '' : serverName,
+        workers: listen.workers,
+        development: process.env.NODE_ENV === 'development',
+      },
+      dispatcher.wake,
+      () => resolveClosed(),
+    )
+    let server: Server
+    const onSignal = (): void => void server.close({ timeout: listen.shutdownTimeout })
+    const signals = listen.handleSignals ? (['SIGTERM', 'SIGINT'] as const) : []
+    for (const signal of signals) process.once(signal, onSignal)
+    server = new Server(dispatcher.native, host, closed, () => {
+      for (const signal of signals) process.removeListener(signal, onSignal)
+    })
+    return server
+  }
+}
+
+/** `'127.0.0.1:8080'`, `'[::1]:8080'`, `8080` or `{ host, port }` to options. */
+function parseAddress(address: string | number | RunOptions): RunOptions {
+  if (typeof address === 'number') return { port: address }
+  if (typeof address !== 'string') return address
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(address)
+  if (!match) {
+    throw Object.assign(new Error(`invalid address '${address}': use 'host:port', e.g. '127.0.0.1:8080'`), {
+      code: 'ERR_ARMATURE_LISTEN',
+    })
+  }
+  const host = match[1] ?? match[2]
+  return { host: host === '' ? undefined : host, port: Number(match[3]) }
+}

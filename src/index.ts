@@ -1,0 +1,30 @@
+/**
+ * Armature: a Rust HTTP engine (hyper, tokio) with a typed, actix-web-like API.
+ *
+ * @example
+ * import { App, get } from '@armature/core'
+ * const server = await App.new().route('/', get(() => 'Hello, World!')).run('127.0.0.1:8080')
+ */
+export { App, Scope, scope, type AppOptions, type Limits, type RunOptions } from './app.js'
+export type { HandlerResult } from './bridge.js'
+export { Request, type QueryValue } from './request.js'
+export { HttpError, HttpResponse, type Body, type HttpErrorOptions, type ResponseInit } from './response.js'
+export {
+  any,
+  del,
+  del as delete,
+  get,
+  head,
+  MethodRouter,
+  options,
+  patch,
+  post,
+  put,
+  type Handler,
+  type Middleware,
+  type ParamNames,
+  type Params,
+  type Target,
+} from './routing.js'
+export { Server, type CloseOptions } from './server.js'
+export { errorCodes } from '../index.js'

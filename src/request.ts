@@ -1,0 +1,206 @@
+import type { NativeServer } from '../index.js'
+import { HttpError } from './response.js'
+
+/** Parsed query-string values: a repeated key gives an array. */
+export type QueryValue = string | string[]
+
+const NO_VALUES: readonly string[] = []
+
+function finished(): Error {
+  return Object.assign(
+    new Error('this request has already been answered; read what you need from it before the handler returns'),
+    { code: 'ERR_ARMATURE_REQUEST_FINISHED' },
+  )
+}
+
+function decode(part: string): string {
+  const spaced = part.includes('+') ? part.replace(/\+/g, ' ') : part
+  if (!spaced.includes('%')) return spaced
+  try {
+    return decodeURIComponent(spaced)
+  } catch {
+    return spaced
+  }
+}
+
+/** Parses `a=1&b=2&a=3` into `{ a: ['1', '3'], b: '2' }`. */
+function parseQuery(query: string): Record<string, QueryValue> {
+  const out: Record<string, QueryValue> = Object.create(null) as Record<string, QueryValue>
+  for (const part of query.split('&')) {
+    if (part === '') continue
+    const eq = part.indexOf('=')
+    const key = decode(eq < 0 ? part : part.slice(0, eq))
+    const value = eq < 0 ? '' : decode(part.slice(eq + 1))
+    const previous = out[key]
+    if (previous === undefined) out[key] = value
+    else if (Array.isArray(previous)) previous.push(value)
+    else out[key] = [previous, value]
+  }
+  return out
+}
+
+/**
+ * The request a handler receives.
+ *
+ * It reads from the engine lazily: nothing is converted that the handler does
+ * not ask for. It is valid until the response is sent; reading it afterwards
+ * throws an error with code `ERR_ARMATURE_REQUEST_FINISHED`.
+ *
+ * @typeParam Params the route's parameter names and types
+ * @typeParam Data the app state given to `App.data`
+ */
+export class Request<Params extends Record<string, string> = Record<string, string>, Data = unknown> {
+  /** The method, upper case (`HEAD` when a GET handler answers HEAD). */
+  readonly method: string
+  /** The app state given to `App.data`. */
+  readonly data: Data
+  /** @internal set once the response is on its way. */
+  done = false
+  /** @internal the engine's id for this request. */
+  readonly slot: number
+  readonly #native: NativeServer
+  readonly #names: readonly string[]
+  readonly #values: readonly string[]
+  #url: string | undefined
+  #queries: Record<string, QueryValue> | undefined
+  #headers: Record<string, string> | undefined
+  #body: Buffer | undefined
+
+  /** @internal created by the engine bridge only. */
+  constructor(
+    native: NativeServer,
+    id: number,
+    method: string,
+    names: readonly string[],
+    values: readonly string[],
+    data: Data,
+  ) {
+    this.#native = native
+    this.slot = id
+    this.method = method
+    this.#names = names
+    this.#values = values.length === 0 ? NO_VALUES : values
+    this.data = data
+    this.#url = undefined
+    this.#queries = undefined
+    this.#headers = undefined
+    this.#body = undefined
+  }
+
+  #check(): void {
+    if (this.done) throw finished()
+  }
+
+  /** The request target as sent: path and query, e.g. `/users/1?fields=name`. */
+  get url(): string {
+    if (this.#url === undefined) {
+      this.#check()
+      this.#url = this.#native.url(this.slot) ?? '/'
+    }
+    return this.#url
+  }
+
+  /** The path, without the query string. */
+  get path(): string {
+    const url = this.url
+    const q = url.indexOf('?')
+    return q < 0 ? url : url.slice(0, q)
+  }
+
+  /** A path parameter, percent-decoded: `req.param('id')` on `/users/:id`. */
+  param<K extends keyof Params & string>(name: K): Params[K]
+  param(name: string): string | undefined
+  param(name: string): string | undefined {
+    const index = this.#names.indexOf(name)
+    return index < 0 ? undefined : this.#values[index]
+  }
+
+  /** Every path parameter by name. */
+  get params(): Params {
+    const out: Record<string, string> = {}
+    this.#names.forEach((name, i) => {
+      out[name] = this.#values[i] as string
+    })
+    return out as Params
+  }
+
+  /** A query-string value; a repeated key gives an array, a missing one `undefined`. */
+  query(name: string): QueryValue | undefined {
+    return this.queries[name]
+  }
+
+  /** Every query-string value by name (percent- and `+`-decoded). */
+  get queries(): Record<string, QueryValue> {
+    if (this.#queries === undefined) {
+      const url = this.url
+      const q = url.indexOf('?')
+      this.#queries = parseQuery(q < 0 ? '' : url.slice(q + 1))
+    }
+    return this.#queries
+  }
+
+  /** A header's value (case-insensitive name); repeated headers are joined by `, `. */
+  header(name: string): string | undefined {
+    if (this.#headers !== undefined) return this.#headers[name.toLowerCase()]
+    this.#check()
+    return this.#native.header(this.slot, name) ?? undefined
+  }
+
+  /** Every header by lower-case name; repeated headers are joined by `, `. */
+  get headers(): Record<string, string> {
+    if (this.#headers === undefined) {
+      this.#check()
+      const flat = this.#native.headers(this.slot) ?? []
+      const out: Record<string, string> = Object.create(null) as Record<string, string>
+      for (let i = 0; i < flat.length; i += 2) {
+        const name = flat[i] as string
+        const value = flat[i + 1] as string
+        out[name] = name in out ? `${out[name]}, ${value}` : value
+      }
+      this.#headers = out
+    }
+    return this.#headers
+  }
+
+  /** The client's IP address. */
+  get ip(): string {
+    this.#check()
+    return this.#native.remoteAddress(this.slot) ?? ''
+  }
+
+  /** The HTTP version: `1.0`, `1.1` or `2`. */
+  get httpVersion(): string {
+    this.#check()
+    return this.#native.httpVersion(this.slot) ?? '1.1'
+  }
+
+  /**
+   * The raw body. Large bodies are the engine's own memory lent without a
+   * copy: copy what you keep after the response is sent.
+   */
+  get body(): Buffer {
+    if (this.#body === undefined) {
+      this.#check()
+      this.#body = this.#native.body(this.slot) ?? Buffer.alloc(0)
+    }
+    return this.#body
+  }
+
+  /** The body as UTF-8 text. */
+  text(): string {
+    if (this.#body !== undefined) return this.#body.toString('utf8')
+    this.#check()
+    return this.#native.text(this.slot) ?? ''
+  }
+
+  /** The body parsed as JSON; invalid JSON is answered with a 400 problem. */
+  json<T = unknown>(): T {
+    const text = this.text()
+    try {
+      return JSON.parse(text) as T
+    } catch (error) {
+      const why = text === '' ? 'the request body is empty' : (error as Error).message
+      throw new HttpError(400, `the request body is not valid JSON: ${why}`, { cause: error })
+    }
+  }
+}

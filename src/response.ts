@@ -1,0 +1,221 @@
+import { STATUS_CODES } from 'node:http'
+
+/** Content-type codes understood by the native `respond` call. */
+export const enum ContentType {
+  None = 0,
+  Text = 1,
+  Json = 2,
+  Bytes = 3,
+  Html = 4,
+  Problem = 5,
+}
+
+/** A response body: text, bytes, or nothing. */
+export type Body = string | Uint8Array | undefined
+
+/** Options shared by the `HttpResponse` factories. */
+export interface ResponseInit {
+  /** HTTP status code, 200–999. @default 200 */
+  status?: number
+  /** Response headers; a value array sends the header once per value. */
+  headers?: Record<string, string | number | readonly string[]>
+}
+
+function checkStatus(status: number): number {
+  if (!Number.isInteger(status) || status < 200 || status > 999) {
+    throw Object.assign(new RangeError(`invalid HTTP status ${String(status)}: use an integer from 200 to 999`), {
+      code: 'ERR_ARMATURE_INVALID_RESPONSE',
+    })
+  }
+  return status
+}
+
+/**
+ * A response to send: status, headers and body.
+ *
+ * Build one with a factory (`HttpResponse.text('hi')`, `HttpResponse.json({ ok: true })`)
+ * and adjust it with the chainable `header`, `appendHeader` and `withStatus`.
+ * A handler may also return a plain value: a string (text/plain), a Buffer or
+ * Uint8Array (application/octet-stream), an object or array (JSON), or
+ * `undefined` (204 No Content).
+ *
+ * @example
+ * HttpResponse.json({ id: 1 }, { status: 201 }).header('location', '/users/1')
+ */
+export class HttpResponse {
+  #status: number
+  /** @internal content-type code; 0 when set as a header or absent. */
+  contentType: ContentType
+  /** @internal alternating lower-case names and values. */
+  headerList: string[] | undefined
+  readonly body: Body
+
+  /** A response with `body`; set its `content-type` header, or use a factory. */
+  constructor(body?: Body, init?: ResponseInit) {
+    this.body = body
+    this.#status = init?.status === undefined ? 200 : checkStatus(init.status)
+    this.contentType = ContentType.None
+    this.headerList = undefined
+    if (init?.headers) {
+      for (const [name, value] of Object.entries(init.headers)) {
+        if (Array.isArray(value)) for (const v of value) this.appendHeader(name, v)
+        else this.header(name, String(value))
+      }
+    }
+  }
+
+  /** A `text/plain; charset=utf-8` response. */
+  static text(body: string, init?: ResponseInit): HttpResponse {
+    return typed(new HttpResponse(body, init), ContentType.Text)
+  }
+
+  /** An `application/json` response; `value` is serialised with `JSON.stringify`. */
+  static json(value: unknown, init?: ResponseInit): HttpResponse {
+    return typed(new HttpResponse(stringify(value), init), ContentType.Json)
+  }
+
+  /** A `text/html; charset=utf-8` response. */
+  static html(body: string, init?: ResponseInit): HttpResponse {
+    return typed(new HttpResponse(body, init), ContentType.Html)
+  }
+
+  /** An `application/octet-stream` response (set `content-type` to change it). */
+  static bytes(body: Uint8Array, init?: ResponseInit): HttpResponse {
+    return typed(new HttpResponse(body, init), ContentType.Bytes)
+  }
+
+  /** A response without a body. @default status 204 */
+  static empty(status = 204, init?: Omit<ResponseInit, 'status'>): HttpResponse {
+    return new HttpResponse(undefined, { ...init, status })
+  }
+
+  /** A redirect to `location`. @default status 302 */
+  static redirect(location: string, status = 302): HttpResponse {
+    return new HttpResponse(undefined, { status, headers: { location } })
+  }
+
+  /** The status code. */
+  get status(): number {
+    return this.#status
+  }
+
+  /** Returns this response with another status. */
+  withStatus(status: number): this {
+    this.#status = checkStatus(status)
+    return this
+  }
+
+  /** Sets a header, replacing any value it had. Names are case-insensitive. */
+  header(name: string, value: string): this {
+    const lower = name.toLowerCase()
+    const list = this.headerList
+    if (list) {
+      for (let i = list.length - 2; i >= 0; i -= 2) {
+        if (list[i] === lower) list.splice(i, 2)
+      }
+    }
+    return this.appendHeader(lower, value)
+  }
+
+  /** Adds a header value, keeping the ones already set (as for `set-cookie`). */
+  appendHeader(name: string, value: string): this {
+    const lower = name.toLowerCase()
+    if (lower === 'content-type') this.contentType = ContentType.None
+    ;(this.headerList ??= []).push(lower, String(value))
+    return this
+  }
+
+  /** The headers, with repeated values joined by `, `. */
+  get headers(): Record<string, string> {
+    const out: Record<string, string> = {}
+    const list = this.headerList ?? []
+    for (let i = 0; i < list.length; i += 2) {
+      const name = list[i] as string
+      const value = list[i + 1] as string
+      out[name] = name in out ? `${out[name]}, ${value}` : value
+    }
+    const type = CONTENT_TYPE_NAMES[this.contentType]
+    if (type && !('content-type' in out)) out['content-type'] = type
+    return out
+  }
+}
+
+/** Sets the content-type code unless a `content-type` header was given. */
+export function typed(response: HttpResponse, type: ContentType): HttpResponse {
+  if (!response.headerList?.includes('content-type')) response.contentType = type
+  return response
+}
+
+const CONTENT_TYPE_NAMES: Record<ContentType, string | undefined> = {
+  [ContentType.None]: undefined,
+  [ContentType.Text]: 'text/plain; charset=utf-8',
+  [ContentType.Json]: 'application/json',
+  [ContentType.Bytes]: 'application/octet-stream',
+  [ContentType.Html]: 'text/html; charset=utf-8',
+  [ContentType.Problem]: 'application/problem+json',
+}
+
+/** `JSON.stringify` that refuses values it would silently drop. */
+export function stringify(value: unknown): string {
+  const text = JSON.stringify(value)
+  if (text === undefined) {
+    throw new TypeError(`cannot serialise ${typeof value} as JSON`)
+  }
+  return text
+}
+
+/** Options of an `HttpError`. */
+export interface HttpErrorOptions {
+  /** Extra response headers, e.g. `www-authenticate` on a 401. */
+  headers?: Record<string, string>
+  /** The problem `type` URI. @default 'about:blank' */
+  type?: string
+  /** The problem `title`. @default the status's reason phrase */
+  title?: string
+  /** The underlying error. */
+  cause?: unknown
+}
+
+/**
+ * An error that becomes an `application/problem+json` response with its
+ * status (RFC 9457). Its message is the problem's `detail` and is always
+ * shown to the client, so word it for them.
+ *
+ * @example
+ * throw new HttpError(404, 'No such user')
+ */
+export class HttpError extends Error {
+  readonly status: number
+  readonly headers: Record<string, string> | undefined
+  readonly type: string
+  readonly title: string
+
+  constructor(status: number, detail?: string, options: HttpErrorOptions = {}) {
+    if (!Number.isInteger(status) || status < 400 || status > 599) {
+      throw new RangeError(`HttpError status must be an integer from 400 to 599, got ${String(status)}`)
+    }
+    super(detail ?? STATUS_CODES[status] ?? 'Error', { cause: options.cause })
+    this.name = 'HttpError'
+    this.status = status
+    this.headers = options.headers
+    this.type = options.type ?? 'about:blank'
+    this.title = options.title ?? STATUS_CODES[status] ?? 'Error'
+  }
+}
+
+/** A problem+json response (RFC 9457). */
+export function problem(
+  status: number,
+  instance: string,
+  detail?: string,
+  fields: { type?: string; title?: string } = {},
+): HttpResponse {
+  const body: Record<string, unknown> = {
+    type: fields.type ?? 'about:blank',
+    title: fields.title ?? STATUS_CODES[status] ?? 'Error',
+    status,
+  }
+  if (detail !== undefined) body.detail = detail
+  body.instance = instance
+  return typed(new HttpResponse(JSON.stringify(body), { status }), ContentType.Problem)
+}

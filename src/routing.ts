@@ -1,0 +1,164 @@
+import type { Request } from './request.js'
+import type { HandlerResult } from './bridge.js'
+import { HttpResponse } from './response.js'
+
+/** Names of the parameters in a route path: `'/users/:id/*rest'` → `'id' | 'rest'`. */
+export type ParamNames<Path extends string> = Path extends `${string}:${infer Name}/${infer Rest}`
+  ? Name | ParamNames<`/${Rest}`>
+  : Path extends `${string}:${infer Name}`
+    ? Name
+    : Path extends `${string}*${infer Name}`
+      ? Name
+      : never
+
+/** The parameters object of a route path. */
+export type Params<Path extends string> = { [K in ParamNames<Path>]: string }
+
+/** A request handler: sync or async, returning a response or a value that becomes one. */
+export type Handler<P extends Record<string, string> = Record<string, string>, D = unknown> = (
+  req: Request<P, D>,
+) => HandlerResult | Promise<HandlerResult>
+
+/**
+ * Middleware: runs before the handler, calls `next(req)` to continue, and
+ * may change the response it gets back. `next` rejects when the handler
+ * throws, so middleware can catch errors too.
+ *
+ * @example
+ * const timing: Middleware = async (req, next) => {
+ *   const started = performance.now()
+ *   const res = await next(req)
+ *   return res.header('server-timing', `total;dur=${performance.now() - started}`)
+ * }
+ */
+export type Middleware<D = unknown> = (
+  req: Request<any, D>,
+  next: (req: Request<any, D>) => Promise<HttpResponse>,
+) => HandlerResult | Promise<HandlerResult>
+
+/** A handler function, or a constant response that the engine serves without calling JS. */
+export type Target<P extends Record<string, string>, D> = Handler<P, D> | HttpResponse
+
+/** @internal one method entry of a `MethodRouter`. */
+export interface MethodEntry {
+  methods: string[] | null
+  target: Target<any, any>
+}
+
+/**
+ * The handlers of one path, by method: `get(list).post(create)`.
+ * Build it with `get`, `post`, … `any` and pass it to `route`.
+ */
+export class MethodRouter<P extends Record<string, string> = Record<string, string>, D = any> {
+  /** @internal */
+  readonly entries: MethodEntry[] = []
+  /** @internal */
+  readonly middleware: Middleware<any>[] = []
+
+  #add(methods: string[] | null, target: Target<any, any>): this {
+    this.entries.push({ methods, target })
+    return this
+  }
+
+  /** Handles GET (and, automatically, HEAD). */
+  get(target: Target<P, D>): this {
+    return this.#add(['GET'], target)
+  }
+  /** Handles POST. */
+  post(target: Target<P, D>): this {
+    return this.#add(['POST'], target)
+  }
+  /** Handles PUT. */
+  put(target: Target<P, D>): this {
+    return this.#add(['PUT'], target)
+  }
+  /** Handles PATCH. */
+  patch(target: Target<P, D>): this {
+    return this.#add(['PATCH'], target)
+  }
+  /** Handles DELETE. */
+  delete(target: Target<P, D>): this {
+    return this.#add(['DELETE'], target)
+  }
+  /** Handles HEAD explicitly (GET handlers already answer HEAD). */
+  head(target: Target<P, D>): this {
+    return this.#add(['HEAD'], target)
+  }
+  /** Handles OPTIONS explicitly (otherwise answered with `Allow`). */
+  options(target: Target<P, D>): this {
+    return this.#add(['OPTIONS'], target)
+  }
+  /** Handles the given methods, e.g. `on(['PROPFIND'], handler)`. */
+  on(methods: readonly string[], target: Target<P, D>): this {
+    return this.#add(methods.map((m) => m.toUpperCase()), target)
+  }
+  /** Handles every method not handled explicitly on the same path. */
+  any(target: Target<P, D>): this {
+    return this.#add(null, target)
+  }
+  /** Adds middleware for this route only, inside the app's and scopes'. */
+  wrap(middleware: Middleware<D>): this {
+    this.middleware.push(middleware)
+    return this
+  }
+}
+
+type Starter = <P extends Record<string, string> = Record<string, string>, D = any>(
+  target: Target<P, D>,
+) => MethodRouter<P, D>
+const starter =
+  (method: 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head' | 'options' | 'any'): Starter =>
+  <P extends Record<string, string>, D>(target: Target<P, D>) =>
+    new MethodRouter<P, D>()[method](target)
+
+/** A route answering GET (and HEAD). */
+export const get: Starter = starter('get')
+/** A route answering POST. */
+export const post: Starter = starter('post')
+/** A route answering PUT. */
+export const put: Starter = starter('put')
+/** A route answering PATCH. */
+export const patch: Starter = starter('patch')
+/** A route answering DELETE. */
+export const del: Starter = starter('delete')
+/** A route answering HEAD. */
+export const head: Starter = starter('head')
+/** A route answering OPTIONS. */
+export const options: Starter = starter('options')
+/** A route answering every method. */
+export const any: Starter = starter('any')
+
+/** Joins a scope prefix and a route path: `'/api' + '/items'`, `'/api' + '/'` → `'/api'`. */
+export function joinPath(prefix: string, path: string): string {
+  const base = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix
+  if (path === '/') return base === '' ? '/' : base
+  return base + path
+}
+
+/** Composes middleware around a handler, outermost first. */
+export function compose(middleware: readonly Middleware<any>[], handler: Handler<any, any>): (req: Request<any, any>) => unknown {
+  let run: (req: Request<any, any>) => unknown = handler
+  for (let i = middleware.length - 1; i >= 0; i--) {
+    const layer = middleware[i] as Middleware<any>
+    const inner = run
+    const next = (req: Request<any, any>): Promise<HttpResponse> => {
+      try {
+        const result = inner(req)
+        return result instanceof Promise ? result.then(toResponse) : Promise.resolve(toResponse(result))
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    }
+    run = (req) => layer(req, next)
+  }
+  return run
+}
+
+/** Turns a handler's value into an `HttpResponse` for middleware to inspect. */
+export function toResponse(value: unknown): HttpResponse {
+  if (value instanceof HttpResponse) return value
+  if (value === undefined) return HttpResponse.empty()
+  if (typeof value === 'string') return HttpResponse.text(value)
+  if (value instanceof Uint8Array) return HttpResponse.bytes(value)
+  return HttpResponse.json(value)
+}
