@@ -32,9 +32,9 @@ export function raw(port: number, text: string | Buffer, ms = 2000): Promise<str
   })
 }
 
-/** The status codes of every response in a raw HTTP/1.1 transcript. */
+/** The status codes of every response in a raw HTTP/1.x transcript (a response may follow a body on its line). */
 export function statuses(transcript: string): number[] {
-  return [...transcript.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => Number(m[1]))
+  return [...transcript.matchAll(/HTTP\/1\.[01] (\d{3}) /g)].map((m) => Number(m[1]))
 }
 
 /** A promise with its resolve function, for holding a handler open. */
