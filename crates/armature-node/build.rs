@@ -1,2 +1,4 @@
 //! Links the addon against Node-API symbols resolved at load time.
-fn main() { napi_build::setup(); }
+fn main() {
+    napi_build::setup();
+}

@@ -63,7 +63,11 @@ impl NativeApp {
         *response.status_mut() = status;
         *response.headers_mut() = headers;
         self.routes
-            .route(&methods, &path, Endpoint::Fixed(FixedResponse::new(response)))
+            .route(
+                &methods,
+                &path,
+                Endpoint::Fixed(FixedResponse::new(response)),
+            )
             .map_err(coded)
     }
 

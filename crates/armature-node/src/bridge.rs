@@ -178,24 +178,26 @@ impl NativeServer {
                 continue;
             };
             let status = u16::try_from(status).unwrap_or(0);
-            let response = match response_parts(status, content_type, headers.as_deref().unwrap_or(&[])) {
-                Ok((status, headers)) => {
-                    let mut response = Response::new(body.into_bytes());
-                    *response.status_mut() = status;
-                    *response.headers_mut() = headers;
-                    response
-                }
-                Err(why) => {
-                    let detail = self.development.then_some(why.as_str());
-                    let response = problem(StatusCode::INTERNAL_SERVER_ERROR, detail, call.uri.path());
-                    problems.get_or_insert_with(Vec::new).push(format!(
-                        "invalid response to {} {}: {why}",
-                        call.method,
-                        call.uri.path()
-                    ));
-                    response
-                }
-            };
+            let response =
+                match response_parts(status, content_type, headers.as_deref().unwrap_or(&[])) {
+                    Ok((status, headers)) => {
+                        let mut response = Response::new(body.into_bytes());
+                        *response.status_mut() = status;
+                        *response.headers_mut() = headers;
+                        response
+                    }
+                    Err(why) => {
+                        let detail = self.development.then_some(why.as_str());
+                        let response =
+                            problem(StatusCode::INTERNAL_SERVER_ERROR, detail, call.uri.path());
+                        problems.get_or_insert_with(Vec::new).push(format!(
+                            "invalid response to {} {}: {why}",
+                            call.method,
+                            call.uri.path()
+                        ));
+                        response
+                    }
+                };
             call.respond(response);
         }
         Ok(problems)

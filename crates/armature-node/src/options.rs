@@ -82,13 +82,21 @@ impl ServerOptions {
             Ok(field(value, name)?.map_or(default, Duration::from_millis))
         };
         let limits = Limits {
-            body_size: size(given.and_then(|l| l.body_size), "bodySize", defaults.body_size)?,
+            body_size: size(
+                given.and_then(|l| l.body_size),
+                "bodySize",
+                defaults.body_size,
+            )?,
             header_size: size(
                 given.and_then(|l| l.header_size),
                 "headerSize",
                 defaults.header_size,
             )?,
-            uri_length: size(given.and_then(|l| l.uri_length), "uriLength", defaults.uri_length)?,
+            uri_length: size(
+                given.and_then(|l| l.uri_length),
+                "uriLength",
+                defaults.uri_length,
+            )?,
             request_timeout: millis(
                 given.and_then(|l| l.request_timeout),
                 "requestTimeout",

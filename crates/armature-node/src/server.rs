@@ -44,7 +44,8 @@ impl NativeServer {
         let runtime = crate::runtime(options.workers.map(|w| w as usize)).map_err(internal)?;
         let batcher = bridge::batcher(wake).map_err(internal)?;
         let keep_alive = bridge::keep_alive(closed).map_err(internal)?;
-        let server = Server::start(runtime.handle(), address, app, batcher.clone()).map_err(coded)?;
+        let server =
+            Server::start(runtime.handle(), address, app, batcher.clone()).map_err(coded)?;
         Ok(Self {
             port: u32::from(server.local_addr().port()),
             server: Some(server),

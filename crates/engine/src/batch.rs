@@ -77,7 +77,9 @@ impl Batcher {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Call>> {
         // A panic while holding the lock cannot leave the Vec inconsistent.
-        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn flush(&self) {

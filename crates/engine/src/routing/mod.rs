@@ -154,18 +154,33 @@ mod tests {
     #[test]
     fn conflicts_name_both_routes() {
         let cases: &[(&str, Methods, &str, &str)] = &[
-            ("/users/:id", get(), "/users/:name", "'/users/:name' conflicts with the route '/users/:id'"),
-            ("/files/*path", get(), "/files/*rest", "'/files/*rest' conflicts with the route '/files/*path'"),
-            ("/users/:id", get(), "/users/:id", "'GET /users/:id' is already registered"),
+            (
+                "/users/:id",
+                get(),
+                "/users/:name",
+                "'/users/:name' conflicts with the route '/users/:id'",
+            ),
+            (
+                "/files/*path",
+                get(),
+                "/files/*rest",
+                "'/files/*rest' conflicts with the route '/files/*path'",
+            ),
+            (
+                "/users/:id",
+                get(),
+                "/users/:id",
+                "'GET /users/:id' is already registered",
+            ),
             ("/a", Methods::Any, "/a", "'ANY /a' is already registered"),
         ];
         for (first, methods, second, message) in cases {
             let mut builder = RouterBuilder::new();
-            builder
-                .route(&get(), first, Endpoint::External(0))
-                .unwrap();
+            builder.route(&get(), first, Endpoint::External(0)).unwrap();
             if matches!(methods, Methods::Any) {
-                builder.route(methods, first, Endpoint::External(1)).unwrap();
+                builder
+                    .route(methods, first, Endpoint::External(1))
+                    .unwrap();
             }
             let error = builder
                 .route(methods, second, Endpoint::External(2))
@@ -178,9 +193,15 @@ mod tests {
     #[test]
     fn same_path_different_methods_merge() {
         let mut builder = RouterBuilder::new();
-        builder.route(&get(), "/items", Endpoint::External(0)).unwrap();
         builder
-            .route(&Methods::Only(vec![Method::POST]), "/items", Endpoint::External(1))
+            .route(&get(), "/items", Endpoint::External(0))
+            .unwrap();
+        builder
+            .route(
+                &Methods::Only(vec![Method::POST]),
+                "/items",
+                Endpoint::External(1),
+            )
             .unwrap();
         let router = builder.build();
         let (table, _) = router.find("/items").unwrap();

@@ -63,7 +63,11 @@ mod tests {
             ("/", "/", &[]),
             ("/users", "/users", &[]),
             ("/users/:id", "/users/{id}", &["id"]),
-            ("/users/:id/posts/:post_id", "/users/{id}/posts/{post_id}", &["id", "post_id"]),
+            (
+                "/users/:id/posts/:post_id",
+                "/users/{id}/posts/{post_id}",
+                &["id", "post_id"],
+            ),
             ("/files/*path", "/files/{*path}", &["path"]),
             ("/a{b}", "/a{{b}}", &[]),
             ("/users/", "/users/", &[]),

@@ -133,7 +133,10 @@ async fn run(
         });
     };
     drop(listener);
-    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
         let _ = force_close.send(true);
     }
 }

@@ -51,7 +51,11 @@ async fn answer(
 ) -> Response<Bytes> {
     let limits = &shared.app.limits;
     let path = request.uri().path();
-    if let Some(rejection) = check_head(&request, limits) {
+    if let Some(mut rejection) = check_head(&request, limits) {
+        // A client that sent a bad head may be out of step: start afresh.
+        rejection
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
         return rejection;
     }
     let Some((table, params)) = shared.app.router.find(path) else {
@@ -137,7 +141,10 @@ fn check_head(request: &Request<Incoming>, limits: &crate::Limits) -> Option<Res
         .path_and_query()
         .map_or(path.len(), |pq| pq.as_str().len());
     if target > limits.uri_length {
-        let detail = format!("the request target is longer than {} bytes", limits.uri_length);
+        let detail = format!(
+            "the request target is longer than {} bytes",
+            limits.uri_length
+        );
         // The target itself is the problem: it is not echoed back as `instance`.
         return Some(problem(StatusCode::URI_TOO_LONG, Some(&detail), ""));
     }
@@ -155,7 +162,10 @@ fn check_head(request: &Request<Incoming>, limits: &crate::Limits) -> Option<Res
         .map(|(name, value)| name.as_str().len() + value.len())
         .sum();
     if size > limits.header_size {
-        let detail = format!("the request headers are larger than {} bytes", limits.header_size);
+        let detail = format!(
+            "the request headers are larger than {} bytes",
+            limits.header_size
+        );
         return Some(problem(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Some(&detail),
