@@ -15,7 +15,7 @@ export type ParamNames<Path extends string> = Path extends `${string}:${infer Na
 export type Params<Path extends string> = { [K in ParamNames<Path>]: string }
 
 /** A request handler: sync or async, returning a response or a value that becomes one. */
-export type Handler<P extends Record<string, string> = Record<string, string>, D = unknown> = (
+export type Handler<P extends Record<string, string> = Record<string, string>, D = any> = (
   req: Request<P, D>,
 ) => HandlerResult | Promise<HandlerResult>
 
@@ -31,7 +31,7 @@ export type Handler<P extends Record<string, string> = Record<string, string>, D
  *   return res.header('server-timing', `total;dur=${performance.now() - started}`)
  * }
  */
-export type Middleware<D = unknown> = (
+export type Middleware<D = any> = (
   req: Request<any, D>,
   next: (req: Request<any, D>) => Promise<HttpResponse>,
 ) => HandlerResult | Promise<HandlerResult>

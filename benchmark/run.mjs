@@ -1,0 +1,223 @@
+// Armature beside its peers: every server pinned to CPU 0, wrk pinned to CPU 1,
+// rounds interleaved, medians reported as ratios to Fastify in the same round.
+// Writes benchmark/RESULTS.md; exits non-zero when a server answers wrongly.
+//   ROUNDS=3 DURATION=5 npm run bench      (ONLY=armature,fastify to narrow)
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { isDeepStrictEqual } from 'node:util'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const root = path.dirname(here)
+const ROUNDS = Number(process.env.ROUNDS ?? 3)
+const DURATION = Number(process.env.DURATION ?? 5)
+const CONNECTIONS = 64
+const RSS_CONNECTIONS = 1000
+
+const echoBody = JSON.stringify({
+  name: 'armature',
+  ...Object.fromEntries(Array.from({ length: 23 }, (_, i) => [`key${String(i).padStart(2, '0')}`, `value ${i} `.padEnd(36, 'x')])),
+})
+
+const SCENARIOS = {
+  plaintext: { method: 'GET', path: '/', type: 'text/plain', text: 'Hello, World!' },
+  json: { method: 'GET', path: '/json', type: 'application/json', json: { message: 'Hello, World!' } },
+  params: { method: 'GET', path: '/users/123?fields=name,email', type: 'application/json', json: { id: '123', fields: ['name', 'email'] } },
+  echo: { method: 'POST', path: '/echo', body: echoBody, type: 'application/json', json: { count: 24, name: 'armature' } },
+  rust: { method: 'GET', path: '/rust', type: 'text/plain', text: 'Hello, World!' },
+  middleware3: { method: 'GET', path: '/mw', type: 'text/plain', text: 'Hello, World!' },
+}
+const COMMON = ['plaintext', 'json', 'params', 'echo']
+const node = (file) => [process.execPath, path.join(here, 'servers', file)]
+const SERVERS = [
+  { name: 'armature', command: node('armature.mjs'), scenarios: [...COMMON, 'rust', 'middleware3'] },
+  { name: 'uws', command: node('uws.mjs'), scenarios: COMMON },
+  { name: 'node:http', command: node('node-http.mjs'), scenarios: COMMON },
+  { name: 'fastify', command: node('fastify.mjs'), scenarios: COMMON },
+  { name: 'express', command: node('express.mjs'), scenarios: COMMON },
+  { name: 'hono', command: node('hono.mjs'), scenarios: COMMON },
+  { name: 'hyper', command: [path.join(root, 'target/release/examples/hyper_baseline')], scenarios: ['rust'] },
+].filter((s) => !process.env.ONLY || process.env.ONLY.split(',').includes(s.name))
+
+function sh(command, args, options = {}) {
+  return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...options })
+}
+
+function prepare() {
+  if (!existsSync(path.join(here, 'node_modules'))) sh('npm', ['ci', '--no-audit', '--no-fund'], { cwd: here })
+  try {
+    sh('which', ['wrk'])
+  } catch {
+    console.log('installing wrk from Debian packages')
+    sh('apt-get', ['update', '-qq'])
+    sh('apt-get', ['install', '-y', '-qq', 'wrk'])
+  }
+  if (!existsSync(path.join(here, 'node_modules/@armature/core'))) {
+    sh('ln', ['-s', root, path.join(here, 'node_modules/@armature/core')])
+  }
+  if (SERVERS.some((s) => s.name === 'hyper')) {
+    sh('cargo', ['build', '--release', '--quiet', '-p', 'armature-engine', '--example', 'hyper_baseline'], { cwd: root })
+  }
+}
+
+let nextPort = 18000
+async function startServer(server) {
+  const port = nextPort++
+  const child = spawn('taskset', ['-c', '0', ...server.command], {
+    env: { ...process.env, PORT: String(port), NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  await new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${server.name} exited with ${code}`)))
+    child.stdout.on('data', (chunk) => chunk.toString().includes('ready') && resolve())
+  })
+  return { child, port }
+}
+
+async function stopServer({ child }) {
+  if (child.exitCode !== null) return
+  child.kill('SIGKILL')
+  await new Promise((resolve) => child.once('exit', resolve))
+}
+
+async function check(port, scenario) {
+  const s = SCENARIOS[scenario]
+  const res = await fetch(`http://127.0.0.1:${port}${s.path}`, { method: s.method, body: s.body, headers: s.body ? { 'content-type': 'application/json' } : {} })
+  const text = await res.text()
+  const type = res.headers.get('content-type') ?? ''
+  const bodyOk = s.json ? (() => { try { return isDeepStrictEqual(JSON.parse(text), s.json) } catch { return false } })() : text === s.text
+  if (res.status !== 200 || !type.startsWith(s.type) || !bodyOk) return `${res.status} ${type} ${text.slice(0, 120)}`
+  return null
+}
+
+const luaDir = mkdtempSync(path.join(os.tmpdir(), 'armature-bench-'))
+function wrk(port, scenario, seconds) {
+  const s = SCENARIOS[scenario]
+  const args = ['-c', '1', 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency']
+  if (s.method === 'POST') {
+    const script = path.join(luaDir, `${scenario}.lua`)
+    writeFileSync(script, `wrk.method = "POST"\nwrk.body = [[${s.body}]]\nwrk.headers["Content-Type"] = "application/json"\n`)
+    args.push('-s', script)
+  }
+  args.push(`http://127.0.0.1:${port}${s.path}`)
+  const out = sh('taskset', args)
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1])
+  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out)
+  const p99ms = p99 ? Number(p99[1]) * { us: 0.001, ms: 1, s: 1000 }[p99[2]] : NaN
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1]
+  return { rps, p99ms, errors: Number(errors ?? 0) }
+}
+
+/** Opens `count` keep-alive connections, one request each, and returns the server's peak RSS in MiB. */
+async function peakRss(server) {
+  const running = await startServer(server)
+  const path0 = SCENARIOS[server.scenarios[0]].path
+  const sockets = await Promise.all(
+    Array.from({ length: RSS_CONNECTIONS }, () => new Promise((resolve, reject) => {
+      const socket = net.connect(running.port, '127.0.0.1', () => socket.write(`GET ${path0} HTTP/1.1\r\nhost: x\r\n\r\n`))
+      socket.once('data', () => resolve(socket))
+      socket.once('error', reject)
+    })),
+  )
+  const status = readFileSync(`/proc/${running.child.pid}/status`, 'utf8')
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1])
+  for (const socket of sockets) socket.destroy()
+  await stopServer(running)
+  return kb / 1024
+}
+
+const median = (xs) => {
+  const sorted = xs.filter(Number.isFinite).sort((a, b) => a - b)
+  if (sorted.length === 0) return NaN
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+async function main() {
+  prepare()
+  const wrong = []
+  const results = {} // results[server][scenario] = [{ rps, p99ms }]
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const server of SERVERS) {
+      const running = await startServer(server)
+      try {
+        for (const scenario of server.scenarios) {
+          if (round === 1) {
+            const problem = await check(running.port, scenario)
+            if (problem) {
+              wrong.push(`${server.name} ${scenario}: ${problem}`)
+              continue
+            }
+          }
+          if (wrong.some((w) => w.startsWith(`${server.name} ${scenario}:`))) continue
+          wrk(running.port, scenario, 1)
+          const result = wrk(running.port, scenario, DURATION)
+          if (result.errors > 0) wrong.push(`${server.name} ${scenario}: ${result.errors} non-2xx answers under load`)
+          ;((results[server.name] ??= {})[scenario] ??= []).push(result)
+          console.log(`round ${round} ${server.name.padEnd(9)} ${scenario.padEnd(11)} ${result.rps.toFixed(0).padStart(7)} req/s  p99 ${result.p99ms.toFixed(2)} ms`)
+        }
+      } finally {
+        await stopServer(running)
+      }
+    }
+  }
+  const rss = {}
+  for (const server of SERVERS) rss[server.name] = await peakRss(server)
+  writeResults(results, rss, wrong)
+  if (wrong.length) {
+    console.error(`wrong answers:\n${wrong.join('\n')}`)
+    process.exit(1)
+  }
+}
+
+function ratio(results, server, scenario, base, baseScenario = scenario) {
+  const a = results[server]?.[scenario] ?? []
+  const b = results[base]?.[baseScenario] ?? []
+  return median(a.map((r, i) => (b[i] ? r.rps / b[i].rps : NaN)))
+}
+
+function version(pkg) {
+  try {
+    return JSON.parse(readFileSync(path.join(here, 'node_modules', pkg, 'package.json'), 'utf8')).version
+  } catch {
+    return '?'
+  }
+}
+
+function writeResults(results, rss, wrong) {
+  const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '–')
+  const lines = [
+    '# Benchmark results',
+    '',
+    `Generated by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${os.platform()} ${os.release()}, Node ${process.version}.`,
+    `Each server pinned to CPU 0 (\`taskset -c 0\`), \`wrk -t1 -c${CONNECTIONS} -d${DURATION}s\` pinned to CPU 1 after a 1 s warm-up; ${ROUNDS} interleaved rounds; medians.`,
+    'Ratios are to Fastify measured in the same round (median of the per-round ratios); Armature-only rows say what they compare with.',
+    '',
+    `Versions: fastify ${version('fastify')}, express ${version('express')}, hono ${version('hono')} (@hono/node-server ${version('@hono/node-server')}), uWebSockets.js ${version('@trufflesuite/uws-js-unofficial')}.`,
+    '',
+    '| server | scenario | req/s | × Fastify | p99 ms |',
+    '|---|---|---:|---:|---:|',
+  ]
+  for (const server of SERVERS) {
+    for (const scenario of server.scenarios) {
+      const runs = results[server.name]?.[scenario]
+      if (!runs) continue
+      const rps = median(runs.map((r) => r.rps))
+      const p99 = median(runs.map((r) => r.p99ms))
+      let versus = fmt(ratio(results, server.name, scenario, 'fastify'))
+      if (scenario === 'rust') versus = `${fmt(ratio(results, server.name, 'rust', 'hyper'))} × hyper`
+      if (scenario === 'middleware3') versus = `${fmt(ratio(results, server.name, 'middleware3', 'armature', 'plaintext'))} × plaintext`
+      lines.push(`| ${server.name} | ${scenario} | ${fmt(rps, 0)} | ${versus} | ${fmt(p99)} |`)
+    }
+  }
+  lines.push('', `Peak RSS (VmHWM) after ${RSS_CONNECTIONS} keep-alive connections, MiB:`, '', '| server | MiB |', '|---|---:|')
+  for (const [name, mib] of Object.entries(rss)) lines.push(`| ${name} | ${fmt(mib, 1)} |`)
+  if (wrong.length) lines.push('', '## Wrong answers (not timed)', '', ...wrong.map((w) => `- ${w}`))
+  writeFileSync(path.join(here, 'RESULTS.md'), `${lines.join('\n')}\n`)
+  console.log(lines.join('\n'))
+}
+
+await main()
