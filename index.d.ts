@@ -20,9 +20,10 @@ export declare class NativeApp {
   route(methods: Array<string> | undefined | null, path: string, endpoint: number): Array<string>
   /**
    * Routes `methods` on `path` to a response the engine serves by itself,
-   * without calling JS. `headers` alternate names and values.
+   * without calling JS. `content_type` is a code as for `respond`;
+   * `headers` alternate names and values.
    */
-  fixedRoute(methods: Array<string> | undefined | null, path: string, status: number, headers: Array<string>, body: string | Buffer): Array<string>
+  fixedRoute(methods: Array<string> | undefined | null, path: string, status: number, contentType: number, headers: Array<string>, body: string | Buffer): Array<string>
   /**
    * Starts a server with a frozen copy of this route table. `wake` is
    * called (weakly: it does not keep Node alive) whenever requests wait in

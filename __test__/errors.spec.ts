@@ -82,6 +82,18 @@ describe('errors', () => {
     expect(res.status).toBe(500)
   })
 
+  it('answers 500 when onError returns something that is not a response', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const server = await start(
+      App.new()
+        .route('/x', get(() => { throw new Error('boom') }))
+        .onError(() => Symbol('not a response') as never),
+    )
+    const res = await fetch(`${server.url}/x`)
+    expect(res.status).toBe(500)
+    expect(await res.json()).toMatchObject({ status: 500, instance: '/x' })
+  })
+
   it('keeps error codes, README and types in sync', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
     const codes = [...errorCodes(), 'ERR_ARMATURE_INVALID_RESPONSE', 'ERR_ARMATURE_REQUEST_FINISHED']

@@ -53,6 +53,15 @@ describe('routing', () => {
     expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8')
   })
 
+  it('serves repeated headers of a constant response once per value', async () => {
+    const fixed = HttpResponse.json({ ok: true }, { headers: { 'set-cookie': ['a=1', 'b=2'] } })
+    const server = await start(App.new().route('/fixed', get(fixed)))
+    const res = await fetch(`${server.url}/fixed`)
+    expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2'])
+    expect(res.headers.get('content-type')).toBe('application/json')
+    expect(await res.json()).toEqual({ ok: true })
+  })
+
   it.each([
     ['GET', '/nope'],
     ['GET', '/users'],

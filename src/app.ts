@@ -66,7 +66,7 @@ function register(
   for (const entry of router.entries) {
     const target = entry.target
     if (target instanceof HttpResponse) {
-      native.fixedRoute(entry.methods, path, target.status, fixedHeaders(target), bodyOf(target))
+      native.fixedRoute(entry.methods, path, target.status, target.contentType, target.headerList ?? [], bodyOf(target))
     } else {
       if (typeof target !== 'function') {
         throw Object.assign(new TypeError(`the handler for '${path}' must be a function or an HttpResponse`), {
@@ -77,10 +77,6 @@ function register(
     }
   }
   return added
-}
-
-function fixedHeaders(response: HttpResponse): string[] {
-  return Object.entries(response.headers).flat()
 }
 
 function bodyOf(response: HttpResponse): string | Buffer {

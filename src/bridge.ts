@@ -98,15 +98,16 @@ export class Dispatcher {
     }
     if (isThenable(result)) {
       result.then(
-        (value) => this.#send(req, value),
-        (nested: unknown) => this.#send(req, defaultError(nested, req)),
+        (value) => this.#send(req, value, true),
+        (nested: unknown) => this.#send(req, defaultError(nested, req), true),
       )
     } else {
-      this.#send(req, result)
+      this.#send(req, result, true)
     }
   }
 
-  #send(req: Request<any, any>, value: unknown): void {
+  /** Queues the answer; a value that cannot be encoded is answered as an error, once. */
+  #send(req: Request<any, any>, value: unknown, failing = false): void {
     if (req.done) return
     const out = this.#outbox
     const start = out.length
@@ -114,7 +115,8 @@ export class Dispatcher {
       encode(out, value)
     } catch (error) {
       out.length = start
-      this.#fail(req, error)
+      if (failing) this.#send(req, defaultError(error, req), true)
+      else this.#fail(req, error)
       return
     }
     req.done = true
@@ -130,8 +132,13 @@ export class Dispatcher {
     if (this.#outbox.length === 0) return
     const batch = this.#outbox
     this.#outbox = []
-    const problems = this.native.respond(batch)
-    if (problems) for (const message of problems) console.error(`[armature] ${message}`)
+    // Runs from the engine's wake and from microtasks: a throw here would be uncaught.
+    try {
+      const problems = this.native.respond(batch)
+      if (problems) for (const message of problems) console.error(`[armature] ${message}`)
+    } catch (error) {
+      console.error('[armature] could not hand responses to the engine:', error)
+    }
   }
 }
 

@@ -42,13 +42,15 @@ impl NativeApp {
     }
 
     /// Routes `methods` on `path` to a response the engine serves by itself,
-    /// without calling JS. `headers` alternate names and values.
+    /// without calling JS. `content_type` is a code as for `respond`;
+    /// `headers` alternate names and values.
     #[napi]
     pub fn fixed_route(
         &mut self,
         methods: Option<Vec<String>>,
         path: String,
         status: u16,
+        content_type: u32,
         headers: Vec<String>,
         body: Either<String, Buffer>,
     ) -> Result<Vec<String>, CodedError> {
@@ -57,7 +59,7 @@ impl NativeApp {
             Either::A(text) => ResponseBody::Text(text),
             Either::B(bytes) => ResponseBody::Bytes(bytes.to_vec()),
         };
-        let (status, headers) = response_parts(status, 0, &headers)
+        let (status, headers) = response_parts(status, content_type, &headers)
             .map_err(|why| napi::Error::new("ERR_ARMATURE_INVALID_ROUTE", why))?;
         let mut response = Response::new(body.into_bytes());
         *response.status_mut() = status;
