@@ -4,6 +4,7 @@
 //   ROUNDS=3 DURATION=5 npm run bench      (ONLY=armature,fastify to narrow)
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import http from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -55,9 +56,6 @@ function prepare() {
     sh('apt-get', ['update', '-qq'])
     sh('apt-get', ['install', '-y', '-qq', 'wrk'])
   }
-  if (!existsSync(path.join(here, 'node_modules/@armature/core'))) {
-    sh('ln', ['-s', root, path.join(here, 'node_modules/@armature/core')])
-  }
   if (SERVERS.some((s) => s.name === 'hyper')) {
     sh('cargo', ['build', '--release', '--quiet', '-p', 'armature-engine', '--example', 'hyper_baseline'], { cwd: root })
   }
@@ -83,13 +81,39 @@ async function stopServer({ child }) {
   await new Promise((resolve) => child.once('exit', resolve))
 }
 
+/** One request on a fresh connection: wrk runs synchronously, so pooled sockets would go stale. */
+function request(port, s) {
+  return new Promise((resolve, reject) => {
+    const headers = s.body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(s.body) } : {}
+    const req = http.request({ host: '127.0.0.1', port, method: s.method, path: s.path, agent: false, headers }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk) => (text += chunk))
+      res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'] ?? '', text }))
+    })
+    req.on('error', reject)
+    req.end(s.body)
+  })
+}
+
+/** Returns what is wrong with the server's answer to `scenario`, or null. */
 async function check(port, scenario) {
   const s = SCENARIOS[scenario]
-  const res = await fetch(`http://127.0.0.1:${port}${s.path}`, { method: s.method, body: s.body, headers: s.body ? { 'content-type': 'application/json' } : {} })
-  const text = await res.text()
-  const type = res.headers.get('content-type') ?? ''
-  const bodyOk = s.json ? (() => { try { return isDeepStrictEqual(JSON.parse(text), s.json) } catch { return false } })() : text === s.text
-  if (res.status !== 200 || !type.startsWith(s.type) || !bodyOk) return `${res.status} ${type} ${text.slice(0, 120)}`
+  let res
+  try {
+    res = await request(port, s)
+  } catch (error) {
+    return `request failed: ${error.message}`
+  }
+  const parsed = () => {
+    try {
+      return JSON.parse(res.text)
+    } catch {
+      return undefined
+    }
+  }
+  const bodyOk = s.json ? isDeepStrictEqual(parsed(), s.json) : res.text === s.text
+  if (res.status !== 200 || !res.type.startsWith(s.type) || !bodyOk) return `${res.status} ${res.type} ${res.text.slice(0, 120)}`
   return null
 }
 
