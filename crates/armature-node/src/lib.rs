@@ -16,6 +16,26 @@ mod server;
 
 use std::sync::OnceLock;
 
+/// Requests are allocated on engine threads and freed on the JS thread (and
+/// answers the other way round); mimalloc handles such cross-thread frees far
+/// better than glibc's allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `mi_option_arena_eager_commit` in mimalloc.h's `mi_option_e`.
+const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+
+/// mimalloc commits whole arenas up front on Linux by default, which added
+/// ~20 MiB of resident memory with 1,000 connections for no speed gain.
+#[napi_derive::module_init]
+fn init_allocator() {
+    // SAFETY: setting an option is allowed at any time, from any thread.
+    #[allow(unsafe_code)]
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
+    }
+}
+
 /// The tokio runtime shared by every server in the process, created by the
 /// first `listen` with that call's worker count.
 fn runtime(workers: Option<usize>) -> napi::Result<&'static tokio::runtime::Runtime> {

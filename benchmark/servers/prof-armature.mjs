@@ -1,0 +1,17 @@
+import { App, HttpResponse, get, post, scope } from '@armature/core'
+
+const pass = (name) => async (req, next) => (await next(req)).header(`x-${name}`, '1')
+
+const app = App.new()
+  .route('/', get(async () => HttpResponse.text('Hello, World!')))
+  .route('/json', get(async () => ({ message: 'Hello, World!' })))
+  .route('/users/:id', get(async (req) => ({ id: req.param('id'), fields: String(req.query('fields')).split(',') })))
+  .route('/echo', post(async (req) => {
+    const body = req.json()
+    return { count: Object.keys(body).length, name: body.name }
+  }))
+  .route('/rust', get(HttpResponse.text('Hello, World!')))
+  .service(scope('/mw').wrap(pass('a')).wrap(pass('b')).wrap(pass('c')).route('/', get(async () => HttpResponse.text('Hello, World!'))))
+
+await app.run({ host: "127.0.0.1", port: Number(process.env.PORT), handleSignals: true })
+console.log('ready')
