@@ -1,3 +1,5 @@
+import net from 'node:net'
+import { once } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { App, get, post } from '@armature/core'
 import { raw, start, statuses } from './helpers.js'
@@ -76,6 +78,19 @@ describe('limits', () => {
     await new Promise((r) => setTimeout(r, 600))
     expect(finished).toBe(true)
     expect(await (await fetch(`${server.url}/ok`)).text()).toBe('ok')
+  })
+
+  it('closes an idle keep-alive connection after keepAliveTimeout', async () => {
+    const { app } = counted({ keepAliveTimeout: 200 })
+    const server = await start(app)
+    const socket = net.connect(server.port, '127.0.0.1')
+    let received = ''
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')))
+    socket.write('GET /ok HTTP/1.1\r\nhost: x\r\n\r\n')
+    // The client never ends the connection: only the server's idle timeout can close it.
+    await once(socket, 'close')
+    expect(statuses(received)).toEqual([200])
+    expect(received.endsWith('ok')).toBe(true)
   })
 
   it.each([

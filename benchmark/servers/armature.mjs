@@ -13,5 +13,6 @@ const app = App.new()
   .route('/rust', get(HttpResponse.text('Hello, World!')))
   .service(scope('/mw').wrap(pass('a')).wrap(pass('b')).wrap(pass('c')).route('/', get(async () => HttpResponse.text('Hello, World!'))))
 
-await app.run({ host: '127.0.0.1', port: Number(process.env.PORT) })
+// handleSignals lets `node --cpu-prof` write its profile on SIGTERM.
+await app.run({ host: '127.0.0.1', port: Number(process.env.PORT), handleSignals: true })
 console.log('ready')

@@ -64,7 +64,8 @@ impl ServerOptions {
     }
 
     pub(crate) fn engine_options(&self) -> Result<Options, Error> {
-        let given = self.limits.as_ref();
+        let no_limits = LimitsOptions::default();
+        let given = self.limits.as_ref().unwrap_or(&no_limits);
         let defaults = Limits::default();
         let field = |value: Option<f64>, name: &str| -> Result<Option<u64>, Error> {
             match value {
@@ -82,28 +83,16 @@ impl ServerOptions {
             Ok(field(value, name)?.map_or(default, Duration::from_millis))
         };
         let limits = Limits {
-            body_size: size(
-                given.and_then(|l| l.body_size),
-                "bodySize",
-                defaults.body_size,
-            )?,
-            header_size: size(
-                given.and_then(|l| l.header_size),
-                "headerSize",
-                defaults.header_size,
-            )?,
-            uri_length: size(
-                given.and_then(|l| l.uri_length),
-                "uriLength",
-                defaults.uri_length,
-            )?,
+            body_size: size(given.body_size, "bodySize", defaults.body_size)?,
+            header_size: size(given.header_size, "headerSize", defaults.header_size)?,
+            uri_length: size(given.uri_length, "uriLength", defaults.uri_length)?,
             request_timeout: millis(
-                given.and_then(|l| l.request_timeout),
+                given.request_timeout,
                 "requestTimeout",
                 defaults.request_timeout,
             )?,
             keep_alive_timeout: millis(
-                given.and_then(|l| l.keep_alive_timeout),
+                given.keep_alive_timeout,
                 "keepAliveTimeout",
                 defaults.keep_alive_timeout,
             )?,

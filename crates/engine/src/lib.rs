@@ -23,7 +23,7 @@ pub use dispatch::{Call, Dispatch};
 pub use error::Error;
 pub use limits::Limits;
 pub use problem::{problem, PROBLEM_JSON};
-pub use routing::{Endpoint, FixedResponse, Methods, Router, RouterBuilder};
+pub use routing::{Endpoint, FixedResponse, Methods, Params, Resolution, Router, RouterBuilder};
 pub use runtime::runtime;
 pub use server::Server;
 

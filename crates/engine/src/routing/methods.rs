@@ -22,8 +22,9 @@ pub(crate) struct MethodTable {
     allow: HeaderValue,
 }
 
-/// What the table decides for a request method.
-pub(crate) enum Dispatch<'a> {
+/// What the route table decides for a request.
+#[derive(Debug)]
+pub enum Resolution<'a> {
     /// Run this endpoint (a HEAD request may run the GET endpoint).
     Endpoint(&'a Endpoint),
     /// Answer OPTIONS with the `Allow` header.
@@ -72,22 +73,22 @@ impl MethodTable {
         HeaderValue::from_str(&names.join(", ")).expect("method names are valid header text")
     }
 
-    pub(crate) fn dispatch(&self, method: &Method) -> Dispatch<'_> {
+    pub(crate) fn resolve(&self, method: &Method) -> Resolution<'_> {
         if let Some((_, endpoint)) = self.explicit.iter().find(|(m, _)| m == method) {
-            return Dispatch::Endpoint(endpoint);
+            return Resolution::Endpoint(endpoint);
         }
         if *method == Method::HEAD {
             if let Some((_, endpoint)) = self.explicit.iter().find(|(m, _)| m == Method::GET) {
-                return Dispatch::Endpoint(endpoint);
+                return Resolution::Endpoint(endpoint);
             }
         }
         if let Some(endpoint) = &self.any {
-            return Dispatch::Endpoint(endpoint);
+            return Resolution::Endpoint(endpoint);
         }
         if *method == Method::OPTIONS {
-            Dispatch::Options(&self.allow)
+            Resolution::Options(&self.allow)
         } else {
-            Dispatch::NotAllowed(&self.allow)
+            Resolution::NotAllowed(&self.allow)
         }
     }
 }

@@ -7,10 +7,11 @@ mod path;
 use std::collections::HashMap;
 
 use bytes::Bytes;
-use http::{HeaderMap, Response, StatusCode};
+use http::{HeaderMap, Method, Response, StatusCode};
 
-pub use methods::Methods;
-pub(crate) use methods::{Dispatch, MethodTable};
+pub use matchit::Params;
+use methods::MethodTable;
+pub use methods::{Methods, Resolution};
 
 use crate::Error;
 
@@ -131,13 +132,15 @@ pub struct Router {
 }
 
 impl Router {
-    /// Finds the method table and raw parameter values for `path`.
-    pub(crate) fn find<'r, 'p>(
+    /// Decides what answers `method` on `path`, with the raw (still
+    /// percent-encoded) parameter values; `None` when no route matches.
+    pub fn resolve<'r, 'p>(
         &'r self,
+        method: &Method,
         path: &'p str,
-    ) -> Option<(&'r MethodTable, matchit::Params<'r, 'p>)> {
+    ) -> Option<(Resolution<'r>, Params<'r, 'p>)> {
         let matched = self.tree.at(path).ok()?;
-        Some((&self.tables[*matched.value], matched.params))
+        Some((self.tables[*matched.value].resolve(method), matched.params))
     }
 }
 
@@ -204,10 +207,9 @@ mod tests {
             )
             .unwrap();
         let router = builder.build();
-        let (table, _) = router.find("/items").unwrap();
-        match table.dispatch(&Method::POST) {
-            Dispatch::Endpoint(Endpoint::External(1)) => {}
-            _ => panic!("POST should reach endpoint 1"),
+        match router.resolve(&Method::POST, "/items") {
+            Some((Resolution::Endpoint(Endpoint::External(1)), _)) => {}
+            other => panic!("POST should reach endpoint 1, got {other:?}"),
         }
     }
 
@@ -222,7 +224,7 @@ mod tests {
             )
             .unwrap();
         let router = builder.build();
-        let (table, params) = router.find("/users/42").unwrap();
+        let (_, params) = router.resolve(&Method::GET, "/users/42").unwrap();
         assert_eq!(params.get("id"), Some("42"));
         let cases = [
             (Method::GET, "endpoint"),
@@ -232,14 +234,14 @@ mod tests {
             (Method::POST, "405: DELETE, GET, HEAD, OPTIONS"),
         ];
         for (method, expected) in cases {
-            let got = match table.dispatch(&method) {
-                Dispatch::Endpoint(_) => "endpoint".to_owned(),
-                Dispatch::Options(allow) => format!("options: {}", allow.to_str().unwrap()),
-                Dispatch::NotAllowed(allow) => format!("405: {}", allow.to_str().unwrap()),
+            let got = match router.resolve(&method, "/users/42").unwrap().0 {
+                Resolution::Endpoint(_) => "endpoint".to_owned(),
+                Resolution::Options(allow) => format!("options: {}", allow.to_str().unwrap()),
+                Resolution::NotAllowed(allow) => format!("405: {}", allow.to_str().unwrap()),
             };
             assert_eq!(got, expected, "{method}");
         }
-        assert!(router.find("/users").is_none());
-        assert!(router.find("/users/42/x").is_none());
+        assert!(router.resolve(&Method::GET, "/users").is_none());
+        assert!(router.resolve(&Method::GET, "/users/42/x").is_none());
     }
 }

@@ -12,7 +12,7 @@ use hyper::body::{Body, Incoming};
 use tokio::sync::oneshot;
 
 use crate::problem::problem;
-use crate::routing::{Dispatch as Route, Endpoint};
+use crate::routing::{Endpoint, Resolution};
 use crate::{App, Call, Dispatch};
 
 /// State shared by every connection of one server.
@@ -58,20 +58,20 @@ async fn answer(
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
         return rejection;
     }
-    let Some((table, params)) = shared.app.router.find(path) else {
+    let Some((resolution, params)) = shared.app.router.resolve(request.method(), path) else {
         let detail = format!("no route matches {} {path}", request.method());
         return problem(StatusCode::NOT_FOUND, Some(&detail), path);
     };
-    let endpoint = match table.dispatch(request.method()) {
-        Route::Endpoint(Endpoint::Fixed(fixed)) => return fixed.to_response(),
-        Route::Endpoint(Endpoint::External(endpoint)) => *endpoint,
-        Route::Options(allow) => {
+    let endpoint = match resolution {
+        Resolution::Endpoint(Endpoint::Fixed(fixed)) => return fixed.to_response(),
+        Resolution::Endpoint(Endpoint::External(endpoint)) => *endpoint,
+        Resolution::Options(allow) => {
             let mut response = Response::new(Bytes::new());
             *response.status_mut() = StatusCode::NO_CONTENT;
             response.headers_mut().insert(header::ALLOW, allow.clone());
             return response;
         }
-        Route::NotAllowed(allow) => {
+        Resolution::NotAllowed(allow) => {
             let detail = format!("{} is not allowed on {path}", request.method());
             let mut response = problem(StatusCode::METHOD_NOT_ALLOWED, Some(&detail), path);
             response.headers_mut().insert(header::ALLOW, allow.clone());
