@@ -11,6 +11,9 @@ use crate::server::NativeServer;
 
 /// Bodies shorter than this are copied into a new Buffer; longer ones are
 /// lent to JS without a copy, which costs a finalizer and a GC callback.
+/// Measured with `wrk` POSTing bodies that a handler reads, one core: copying
+/// and lending were even at 1–4 KiB; lending won in most rounds from 16 KiB
+/// (64 KiB: 10.6k vs 10.4k and 11.2k vs 7.1k req/s).
 const COPY_BELOW: usize = 4096;
 
 #[napi]
