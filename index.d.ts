@@ -41,23 +41,31 @@ export declare class NativeApp {
  */
 export declare class NativeServer {
   /**
-   * Takes every waiting request. For each, the array holds its id, its
-   * endpoint, its method (a number indexing `GET HEAD POST PUT DELETE
-   * PATCH OPTIONS`, or the name) and then its parameter values, as many as
-   * the endpoint's route has names.
+   * Takes the waiting requests into `meta` and returns the text they refer
+   * to, or `null` when none wait.
+   *
+   * `meta[0]` is the number of records and `meta[1]` is 1 when more
+   * requests wait than fitted. Each record is: id, endpoint, method code
+   * (an index into `GET HEAD POST PUT DELETE PATCH OPTIONS`, or 255), the
+   * URL's length, the length of each path parameter (as many as the
+   * endpoint's route has names) and, for method 255, the method's length.
+   * The returned text holds, per record, the URL, the parameters and the
+   * method name when 255, in that order. Lengths are UTF-16 code units.
    */
-  drain(): unknown[]
+  drain(meta: Uint32Array): string | null
   /**
-   * Answers requests. `batch` holds, per answer, five slots: the request
-   * id, the status, a content-type code (0 none, 1 text, 2 JSON, 3 bytes,
-   * 4 HTML, 5 problem JSON), alternating header names and values (or
-   * `undefined`), and the body (a string, a Buffer or `undefined`).
+   * Answers requests. `meta[0]` is the number of records; each is: the
+   * request id, the status, a content-type code (0 none, 1 text, 2 JSON,
+   * 3 bytes, 4 HTML, 5 problem JSON), the header count, the body kind (0
+   * none, 1 text, 2 a Buffer of `buffers`), the body's length (text) or
+   * index (Buffer), then a name length and a value length per header.
+   * `text` holds, per record, its header names and values and then its
+   * text body. Lengths are UTF-16 code units.
+   *
    * Answers for finished requests are ignored. Returns the problems found
    * in invalid answers, which were replaced by 500 responses.
    */
-  respond(batch: unknown[]): Array<string> | null
-  /** The request target as sent: path and query. */
-  url(id: number): string | null
+  respond(meta: Uint32Array, text?: string | undefined | null, buffers?: unknown[] | undefined | null): Array<string> | null
   /** One header's value; repeated headers are joined with `, `. */
   header(id: number, name: string): string | null
   /**

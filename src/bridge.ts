@@ -17,6 +17,17 @@ export type ErrorResponder = (error: unknown, req: Request<any, any>) => unknown
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const
 const EMPTY: readonly string[] = []
 
+/** The array layouts of `NativeServer.drain` and `respond` (see bridge.rs). */
+const DRAIN_HEADER = 2
+const DRAIN_RECORD = 4
+const CUSTOM_METHOD = 255
+const RESPOND_RECORD = 6
+const enum BodyKind {
+  None = 0,
+  Text = 1,
+  Buffer = 2,
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function'
 }
@@ -24,15 +35,24 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 /**
  * The JS half of the bridge (see crates/armature-node/src/bridge.rs): takes a
  * batch of requests per wake, runs their handlers, and answers every
- * response ready in one microtask flush with a single native call.
+ * response ready in one microtask flush with a single native call. Both
+ * directions pass numbers in a Uint32Array and all strings as one string, so
+ * a batch costs two native calls whatever its size.
  */
 export class Dispatcher {
   native!: NativeServer
   readonly #endpoints: readonly Endpoint[]
   readonly #data: unknown
   readonly #onError: ErrorResponder
-  /** Five slots per answer, as `NativeServer.respond` reads them. */
-  #outbox: unknown[] = []
+  /** Filled by `drain`. */
+  readonly #inbox = new Uint32Array(16_384)
+  /** Answers waiting for the flush: slot 0 is their count, then the records. */
+  #outbox = new Uint32Array(4096)
+  #outEnd = 1
+  #outCount = 0
+  /** Header names and values and text bodies of the waiting answers, in record order. */
+  #outText = ''
+  #outBuffers: Buffer[] | undefined
   #flushQueued = false
 
   constructor(endpoints: readonly Endpoint[], data: unknown, onError: ErrorResponder) {
@@ -43,31 +63,49 @@ export class Dispatcher {
 
   /** Called by the engine (through a weak threadsafe function) when requests wait. */
   readonly wake = (): void => {
-    let batch: unknown[]
-    try {
-      batch = this.native.drain()
-    } catch (error) {
-      console.error('[armature] could not take requests from the engine:', error)
-      return
-    }
-    let i = 0
-    while (i < batch.length) {
-      const id = batch[i] as number
-      const endpoint = this.#endpoints[batch[i + 1] as number] as Endpoint
-      const method = batch[i + 2]
-      const count = endpoint.names.length
-      const values = count === 0 ? EMPTY : (batch.slice(i + 3, i + 3 + count) as string[])
-      i += 3 + count
-      const req = new Request(
-        this.native,
-        id,
-        typeof method === 'number' ? (METHODS[method] as string) : (method as string),
-        endpoint.names,
-        values,
-        this.#data,
-      )
-      this.#run(endpoint, req)
-    }
+    const inbox = this.#inbox
+    do {
+      let text: string | null
+      try {
+        text = this.native.drain(inbox)
+      } catch (error) {
+        console.error('[armature] could not take requests from the engine:', error)
+        return
+      }
+      if (text === null) break
+      const count = inbox[0] as number
+      let slot = DRAIN_HEADER
+      let at = 0
+      for (let n = 0; n < count; n++) {
+        const id = inbox[slot] as number
+        const endpoint = this.#endpoints[inbox[slot + 1] as number] as Endpoint
+        const code = inbox[slot + 2] as number
+        let end = at + (inbox[slot + 3] as number)
+        const url = text.slice(at, end)
+        at = end
+        slot += DRAIN_RECORD
+        const names = endpoint.names
+        let values = EMPTY
+        if (names.length > 0) {
+          const list: string[] = new Array<string>(names.length)
+          for (let i = 0; i < names.length; i++) {
+            end = at + (inbox[slot++] as number)
+            list[i] = text.slice(at, end)
+            at = end
+          }
+          values = list
+        }
+        let method: string
+        if (code === CUSTOM_METHOD) {
+          end = at + (inbox[slot++] as number)
+          method = text.slice(at, end)
+          at = end
+        } else {
+          method = METHODS[code] as string
+        }
+        this.#run(endpoint, new Request(this.native, id, method, url, names, values, this.#data))
+      }
+    } while (inbox[1] === 1)
     this.#flush()
   }
 
@@ -109,18 +147,83 @@ export class Dispatcher {
   /** Queues the answer; a value that cannot be encoded is answered as an error, once. */
   #send(req: Request<any, any>, value: unknown, failing = false): void {
     if (req.done) return
-    const out = this.#outbox
-    const start = out.length
+    let status = 200
+    let type = ContentType.Json
+    let headers: readonly string[] | undefined
+    let body: string | Uint8Array | undefined
     try {
-      encode(out, value)
+      if (value instanceof HttpResponse) {
+        status = value.status
+        type = value.contentType
+        headers = value.headerList
+        body = value.body
+      } else if (typeof value === 'string') {
+        type = ContentType.Text
+        body = value
+      } else if (value === undefined) {
+        status = 204
+        type = ContentType.None
+      } else if (value instanceof Uint8Array) {
+        type = ContentType.Bytes
+        body = value
+      } else if (typeof value === 'object' || typeof value === 'number' || typeof value === 'boolean') {
+        body = stringify(value)
+      } else {
+        throw new TypeError(
+          `a handler returned a ${typeof value}; return an HttpResponse, a string, a Buffer, a JSON value or undefined`,
+        )
+      }
     } catch (error) {
-      out.length = start
       if (failing) this.#send(req, defaultError(error, req), true)
       else this.#fail(req, error)
       return
     }
     req.done = true
-    out[start] = req.slot
+    this.#queue(req.slot, status, type, headers, body)
+  }
+
+  /** Appends one answer to the outbox, as `NativeServer.respond` reads it. */
+  #queue(
+    id: number,
+    status: number,
+    type: ContentType,
+    headers: readonly string[] | undefined,
+    body: string | Uint8Array | undefined,
+  ): void {
+    const headerSlots = headers === undefined ? 0 : headers.length
+    const start = this.#outEnd
+    const end = start + RESPOND_RECORD + headerSlots
+    if (end > this.#outbox.length) {
+      const grown = new Uint32Array(Math.max(end, this.#outbox.length * 2))
+      grown.set(this.#outbox.subarray(0, start))
+      this.#outbox = grown
+    }
+    const out = this.#outbox
+    let text = this.#outText
+    out[start] = id
+    out[start + 1] = status
+    out[start + 2] = type
+    out[start + 3] = headerSlots >> 1
+    for (let i = 0; i < headerSlots; i++) {
+      const piece = (headers as readonly string[])[i] as string
+      out[start + RESPOND_RECORD + i] = piece.length
+      text += piece
+    }
+    if (body === undefined) {
+      out[start + 4] = BodyKind.None
+      out[start + 5] = 0
+    } else if (typeof body === 'string') {
+      out[start + 4] = BodyKind.Text
+      out[start + 5] = body.length
+      text += body
+    } else {
+      const buffers = (this.#outBuffers ??= [])
+      out[start + 4] = BodyKind.Buffer
+      out[start + 5] = buffers.push(asBuffer(body)) - 1
+    }
+    this.#outText = text
+    this.#outEnd = end
+    this.#outCount++
     if (!this.#flushQueued) {
       this.#flushQueued = true
       queueMicrotask(this.#flush)
@@ -129,12 +232,18 @@ export class Dispatcher {
 
   readonly #flush = (): void => {
     this.#flushQueued = false
-    if (this.#outbox.length === 0) return
-    const batch = this.#outbox
-    this.#outbox = []
+    if (this.#outCount === 0) return
+    const out = this.#outbox
+    out[0] = this.#outCount
+    const text = this.#outText
+    const buffers = this.#outBuffers
+    this.#outEnd = 1
+    this.#outCount = 0
+    this.#outText = ''
+    this.#outBuffers = undefined
     // Runs from the engine's wake and from microtasks: a throw here would be uncaught.
     try {
-      const problems = this.native.respond(batch)
+      const problems = this.native.respond(out, text, buffers)
       if (problems) for (const message of problems) console.error(`[armature] ${message}`)
     } catch (error) {
       console.error('[armature] could not hand responses to the engine:', error)
@@ -142,28 +251,8 @@ export class Dispatcher {
   }
 }
 
-/** Appends the five respond slots for `value`; slot 0 is filled by the caller. */
-function encode(out: unknown[], value: unknown): void {
-  if (value instanceof HttpResponse) {
-    out.push(0, value.status, value.contentType, value.headerList, bodyOf(value.body))
-  } else if (typeof value === 'string') {
-    out.push(0, 200, ContentType.Text, undefined, value)
-  } else if (value === undefined) {
-    out.push(0, 204, ContentType.None, undefined, undefined)
-  } else if (value instanceof Uint8Array) {
-    out.push(0, 200, ContentType.Bytes, undefined, bodyOf(value))
-  } else if (typeof value === 'object' || typeof value === 'number' || typeof value === 'boolean') {
-    out.push(0, 200, ContentType.Json, undefined, stringify(value))
-  } else {
-    throw new TypeError(
-      `a handler returned a ${typeof value}; return an HttpResponse, a string, a Buffer, a JSON value or undefined`,
-    )
-  }
-}
-
-function bodyOf(body: string | Uint8Array | undefined): string | Buffer | undefined {
-  if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) return body
-  return Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+function asBuffer(body: Uint8Array): Buffer {
+  return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
 }
 
 /** The response for an error no `onError` handled: its problem, or a 500. */

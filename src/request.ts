@@ -61,7 +61,7 @@ export class Request<Params extends Record<string, string> = Record<string, stri
   readonly #native: NativeServer
   readonly #names: readonly string[]
   readonly #values: readonly string[]
-  #url: string | undefined
+  readonly #url: string
   #queries: Record<string, QueryValue> | undefined
   #headers: Record<string, string> | undefined
   #body: Buffer | undefined
@@ -71,6 +71,7 @@ export class Request<Params extends Record<string, string> = Record<string, stri
     native: NativeServer,
     id: number,
     method: string,
+    url: string,
     names: readonly string[],
     values: readonly string[],
     data: Data,
@@ -78,10 +79,10 @@ export class Request<Params extends Record<string, string> = Record<string, stri
     this.#native = native
     this.slot = id
     this.method = method
+    this.#url = url
     this.#names = names
     this.#values = values.length === 0 ? NO_VALUES : values
     this.data = data
-    this.#url = undefined
     this.#queries = undefined
     this.#headers = undefined
     this.#body = undefined
@@ -93,10 +94,6 @@ export class Request<Params extends Record<string, string> = Record<string, stri
 
   /** The request target as sent: path and query, e.g. `/users/1?fields=name`. */
   get url(): string {
-    if (this.#url === undefined) {
-      this.#check()
-      this.#url = this.#native.url(this.slot) ?? '/'
-    }
     return this.#url
   }
 

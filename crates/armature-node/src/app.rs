@@ -2,11 +2,11 @@
 //! a bad or conflicting route throws where it is declared.
 
 use armature_engine::http::{Method, Response};
-use armature_engine::{Endpoint, FixedResponse, Methods, RouterBuilder};
+use armature_engine::{Bytes, Endpoint, FixedResponse, Methods, RouterBuilder};
 use napi::bindgen_prelude::{Buffer, Either, Function};
 use napi_derive::napi;
 
-use crate::bridge::{response_parts, ResponseBody};
+use crate::bridge::response_parts;
 use crate::error::{coded, CodedError};
 use crate::options::ServerOptions;
 use crate::server::NativeServer;
@@ -56,12 +56,21 @@ impl NativeApp {
     ) -> Result<Vec<String>, CodedError> {
         let methods = parse_methods(methods, &path)?;
         let body = match body {
-            Either::A(text) => ResponseBody::Text(text),
-            Either::B(bytes) => ResponseBody::Bytes(bytes.to_vec()),
+            Either::A(text) => Bytes::from(text),
+            Either::B(bytes) => Bytes::copy_from_slice(&bytes),
         };
-        let (status, headers) = response_parts(status, content_type, &headers)
+        if headers.len() % 2 != 0 {
+            return Err(napi::Error::new(
+                "ERR_ARMATURE_INVALID_ROUTE",
+                format!("the headers of the fixed response for '{path}' do not pair up"),
+            ));
+        }
+        let pairs = headers
+            .chunks_exact(2)
+            .map(|pair| (pair[0].as_str(), pair[1].as_str()));
+        let (status, headers) = response_parts(u32::from(status), content_type, pairs)
             .map_err(|why| napi::Error::new("ERR_ARMATURE_INVALID_ROUTE", why))?;
-        let mut response = Response::new(body.into_bytes());
+        let mut response = Response::new(body);
         *response.status_mut() = status;
         *response.headers_mut() = headers;
         self.routes

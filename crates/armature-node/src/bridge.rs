@@ -15,9 +15,9 @@ use std::sync::Arc;
 use armature_engine::http::header::{HeaderName, CONTENT_TYPE};
 use armature_engine::http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use armature_engine::{problem, Batcher, Bytes, PROBLEM_JSON};
-use napi::bindgen_prelude::{Array, BufferSlice, Env, Function, Unknown};
+use napi::bindgen_prelude::{Array, BufferSlice, Function, Uint32ArraySlice};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use napi::{Status, ValueType};
+use napi::Status;
 use napi_derive::napi;
 
 use crate::server::NativeServer;
@@ -30,12 +30,19 @@ pub(crate) type KeepAlive = ThreadsafeFunction<(), (), (), Status, false, false>
 /// The smallest `inflight` table that is swept for abandoned requests.
 pub(crate) const SWEEP_MIN: usize = 1024;
 
-/// Slots per request in the array `drain` returns, before the parameters.
-const DRAIN_SLOTS: u32 = 3;
-/// Slots per answer in the array `respond` takes.
-const RESPOND_SLOTS: u32 = 5;
+/// Slots at the start of the `drain` array: the record count and whether more
+/// requests wait than fitted.
+const DRAIN_HEADER: usize = 2;
+/// Slots of a `drain` record before its parameter lengths: id, endpoint,
+/// method code and URL length.
+const DRAIN_RECORD: usize = 4;
+/// Slots of a `respond` record before its header lengths: id, status,
+/// content-type code, header count, body kind and body length or index.
+const RESPOND_RECORD: usize = 6;
 
-/// Methods JS receives as small numbers; others come as strings.
+/// The method code of a method JS reads by name, from the text blob.
+const CUSTOM_METHOD: u32 = 255;
+/// Methods JS receives as small numbers; others come by name.
 const METHODS: [Method; 7] = [
     Method::GET,
     Method::HEAD,
@@ -56,6 +63,11 @@ const CONTENT_TYPES: [Option<HeaderValue>; 6] = [
     Some(HeaderValue::from_static("text/html; charset=utf-8")),
     Some(PROBLEM_JSON),
 ];
+
+/// Body kinds in a `respond` record.
+const BODY_NONE: u32 = 0;
+const BODY_TEXT: u32 = 1;
+const BODY_BUFFER: u32 = 2;
 
 /// A batcher whose wake calls `wake` on the JS thread.
 pub(crate) fn batcher(wake: &Function<(), ()>) -> napi::Result<Arc<Batcher>> {
@@ -78,42 +90,24 @@ pub(crate) fn keep_alive(closed: &Function<(), ()>) -> napi::Result<KeepAlive> {
         .build()
 }
 
-/// A response body as JS hands it over.
-pub(crate) enum ResponseBody {
-    Empty,
-    Text(String),
-    Bytes(Vec<u8>),
-}
-
-impl ResponseBody {
-    pub(crate) fn into_bytes(self) -> Bytes {
-        match self {
-            Self::Empty => Bytes::new(),
-            Self::Text(text) => Bytes::from(text),
-            Self::Bytes(bytes) => Bytes::from(bytes),
-        }
-    }
-}
-
-/// Checks and converts a status, a content-type code and alternating header
-/// names and values; the error names what is wrong.
-pub(crate) fn response_parts(
-    status: u16,
+/// Checks and converts a status, a content-type code and header name and
+/// value pairs; the error names what is wrong.
+pub(crate) fn response_parts<'a>(
+    status: u32,
     content_type: u32,
-    headers: &[String],
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<(StatusCode, HeaderMap), String> {
-    let status = StatusCode::from_u16(status)
+    let status = u16::try_from(status)
         .ok()
+        .and_then(|code| StatusCode::from_u16(code).ok())
         .filter(|s| s.as_u16() >= 200)
         .ok_or_else(|| format!("invalid status {status}: use 200 to 999"))?;
-    let mut map = HeaderMap::with_capacity(headers.len() / 2 + 1);
+    let headers = headers.into_iter();
+    let mut map = HeaderMap::with_capacity(headers.size_hint().0 + 1);
     if let Some(Some(value)) = CONTENT_TYPES.get(content_type as usize) {
         map.insert(CONTENT_TYPE, value.clone());
     }
-    for pair in headers.chunks(2) {
-        let [name, value] = pair else {
-            return Err(format!("header '{}' has no value", pair[0]));
-        };
+    for (name, value) in headers {
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| format!("invalid header name '{name}'"))?;
         let value = HeaderValue::from_str(value)
@@ -123,81 +117,214 @@ pub(crate) fn response_parts(
     Ok((status, map))
 }
 
+/// Reads a string in pieces measured in UTF-16 code units, as JS measures
+/// string lengths, and hands out the UTF-8 byte range of each piece.
+struct Pieces<'a> {
+    text: &'a str,
+    at: usize,
+    ascii: bool,
+}
+
+impl<'a> Pieces<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            at: 0,
+            ascii: text.is_ascii(),
+        }
+    }
+
+    /// The byte range of the next `units` UTF-16 code units.
+    fn next(&mut self, units: u32) -> napi::Result<std::ops::Range<usize>> {
+        let start = self.at;
+        let rest = &self.text[start..];
+        let len = if self.ascii {
+            units as usize
+        } else {
+            let mut left = units as usize;
+            let mut bytes = 0;
+            for c in rest.chars() {
+                if left == 0 {
+                    break;
+                }
+                left = left.saturating_sub(c.len_utf16());
+                bytes += c.len_utf8();
+            }
+            bytes
+        };
+        if len > rest.len() {
+            return Err(napi::Error::from_reason(
+                "respond: the text is shorter than its pieces",
+            ));
+        }
+        self.at += len;
+        Ok(start..self.at)
+    }
+
+    fn str(&mut self, units: u32) -> napi::Result<&'a str> {
+        let range = self.next(units)?;
+        Ok(&self.text[range])
+    }
+}
+
+/// UTF-16 code units in `text`: the length JS sees.
+fn utf16_len(text: &str) -> u32 {
+    let units = if text.is_ascii() {
+        text.len()
+    } else {
+        text.encode_utf16().count()
+    };
+    u32::try_from(units).unwrap_or(u32::MAX)
+}
+
 #[napi]
 impl NativeServer {
-    /// Takes every waiting request. For each, the array holds its id, its
-    /// endpoint, its method (a number indexing `GET HEAD POST PUT DELETE
-    /// PATCH OPTIONS`, or the name) and then its parameter values, as many as
-    /// the endpoint's route has names.
+    /// Takes the waiting requests into `meta` and returns the text they refer
+    /// to, or `null` when none wait.
+    ///
+    /// `meta[0]` is the number of records and `meta[1]` is 1 when more
+    /// requests wait than fitted. Each record is: id, endpoint, method code
+    /// (an index into `GET HEAD POST PUT DELETE PATCH OPTIONS`, or 255), the
+    /// URL's length, the length of each path parameter (as many as the
+    /// endpoint's route has names) and, for method 255, the method's length.
+    /// The returned text holds, per record, the URL, the parameters and the
+    /// method name when 255, in that order. Lengths are UTF-16 code units.
     #[napi]
-    pub fn drain<'env>(&mut self, env: &'env Env) -> napi::Result<Array<'env>> {
+    pub fn drain(&mut self, mut meta: Uint32ArraySlice) -> napi::Result<Option<String>> {
+        // SAFETY: JS waits for this call to return, so nothing else touches `meta`.
+        #[allow(unsafe_code)]
+        let meta = unsafe { meta.as_mut() };
+        if meta.len() < DRAIN_HEADER + DRAIN_RECORD {
+            return Err(napi::Error::from_reason("drain: the array is too short"));
+        }
         self.batcher.drain(&mut self.incoming);
-        let mut batch = env.create_array(0)?;
-        let mut slot = 0;
-        for mut call in self.incoming.drain(..) {
-            let params = std::mem::take(&mut call.params);
-            let endpoint = call.endpoint;
-            let method = METHODS.iter().position(|m| *m == call.method);
-            let id = self.inflight.insert(call);
-            batch.set(slot, id as u32)?;
-            batch.set(slot + 1, endpoint)?;
-            match method {
-                Some(code) => batch.set(slot + 2, code as u32)?,
-                None => batch.set(slot + 2, self.inflight[id].method.as_str())?,
+        let mut fits = 0;
+        let mut end = DRAIN_HEADER;
+        for call in &self.incoming {
+            let custom = usize::from(!METHODS.contains(&call.method));
+            let need = DRAIN_RECORD + call.params.len() + custom;
+            if end + need > meta.len() {
+                break;
             }
-            slot += DRAIN_SLOTS;
-            for value in params {
-                batch.set(slot, value)?;
+            end += need;
+            fits += 1;
+        }
+        let mut text = String::new();
+        let mut slot = DRAIN_HEADER;
+        for mut call in self.incoming.drain(..fits) {
+            let params = std::mem::take(&mut call.params);
+            let method = METHODS.iter().position(|m| *m == call.method);
+            let endpoint = call.endpoint;
+            let id = self.inflight.insert(call);
+            let call = &self.inflight[id];
+            let url = call
+                .uri
+                .path_and_query()
+                .map_or_else(|| call.uri.path(), |pq| pq.as_str());
+            meta[slot] = id as u32;
+            meta[slot + 1] = endpoint;
+            meta[slot + 2] = method.map_or(CUSTOM_METHOD, |code| code as u32);
+            meta[slot + 3] = utf16_len(url);
+            text.push_str(url);
+            slot += DRAIN_RECORD;
+            for value in &params {
+                meta[slot] = utf16_len(value);
+                text.push_str(value);
+                slot += 1;
+            }
+            if method.is_none() {
+                meta[slot] = utf16_len(call.method.as_str());
+                text.push_str(call.method.as_str());
                 slot += 1;
             }
         }
+        meta[0] = fits as u32;
+        meta[1] = u32::from(!self.incoming.is_empty());
         if self.inflight.len() >= self.sweep_at {
             self.sweep();
         }
-        Ok(batch)
+        Ok((fits > 0).then_some(text))
     }
 
-    /// Answers requests. `batch` holds, per answer, five slots: the request
-    /// id, the status, a content-type code (0 none, 1 text, 2 JSON, 3 bytes,
-    /// 4 HTML, 5 problem JSON), alternating header names and values (or
-    /// `undefined`), and the body (a string, a Buffer or `undefined`).
+    /// Answers requests. `meta[0]` is the number of records; each is: the
+    /// request id, the status, a content-type code (0 none, 1 text, 2 JSON,
+    /// 3 bytes, 4 HTML, 5 problem JSON), the header count, the body kind (0
+    /// none, 1 text, 2 a Buffer of `buffers`), the body's length (text) or
+    /// index (Buffer), then a name length and a value length per header.
+    /// `text` holds, per record, its header names and values and then its
+    /// text body. Lengths are UTF-16 code units.
+    ///
     /// Answers for finished requests are ignored. Returns the problems found
     /// in invalid answers, which were replaced by 500 responses.
     #[napi]
-    pub fn respond(&mut self, batch: Array) -> napi::Result<Option<Vec<String>>> {
+    pub fn respond(
+        &mut self,
+        meta: Uint32ArraySlice,
+        text: Option<String>,
+        buffers: Option<Array>,
+    ) -> napi::Result<Option<Vec<String>>> {
+        // Text bodies become slices of this one allocation: no copy per body.
+        let shared = Bytes::from(text.unwrap_or_default());
+        let text = std::str::from_utf8(&shared).expect("it was a String");
+        let mut pieces = Pieces::new(text);
+        let count = meta.first().copied().unwrap_or(0) as usize;
         let mut problems = None;
-        let mut slot = 0;
-        while slot + RESPOND_SLOTS <= batch.len() {
-            let id = batch.get::<u32>(slot)?.unwrap_or(u32::MAX) as usize;
-            let status = batch.get::<u32>(slot + 1)?.unwrap_or(0);
-            let content_type = batch.get::<u32>(slot + 2)?.unwrap_or(0);
-            let headers = batch.get::<Option<Vec<String>>>(slot + 3)?.flatten();
-            let body = read_body(&batch, slot + 4)?;
-            slot += RESPOND_SLOTS;
-            let Some(call) = self.inflight.try_remove(id) else {
+        let mut slot = 1;
+        let mut headers = Vec::new();
+        for _ in 0..count {
+            let record = meta
+                .get(slot..slot + RESPOND_RECORD)
+                .ok_or_else(|| napi::Error::from_reason("respond: a record is cut short"))?;
+            let [id, status, content_type, header_count, body_kind, body] = record else {
+                unreachable!("the record has RESPOND_RECORD slots");
+            };
+            slot += RESPOND_RECORD;
+            let lengths = meta
+                .get(slot..slot + 2 * *header_count as usize)
+                .ok_or_else(|| napi::Error::from_reason("respond: header lengths are cut short"))?;
+            slot += lengths.len();
+            headers.clear();
+            for pair in lengths.chunks_exact(2) {
+                headers.push((pieces.str(pair[0])?, pieces.str(pair[1])?));
+            }
+            let body = match *body_kind {
+                BODY_NONE => Bytes::new(),
+                BODY_TEXT => shared.slice(pieces.next(*body)?),
+                BODY_BUFFER => {
+                    let buffer = buffers
+                        .as_ref()
+                        .and_then(|buffers| buffers.get::<BufferSlice>(*body).transpose())
+                        .ok_or_else(|| {
+                            napi::Error::from_reason("respond: a Buffer is missing")
+                        })??;
+                    Bytes::copy_from_slice(&buffer)
+                }
+                other => {
+                    return Err(napi::Error::from_reason(format!(
+                        "respond: unknown body kind {other}"
+                    )))
+                }
+            };
+            let Some(call) = self.inflight.try_remove(*id as usize) else {
                 continue;
             };
-            let status = u16::try_from(status).unwrap_or(0);
-            let response =
-                match response_parts(status, content_type, headers.as_deref().unwrap_or(&[])) {
-                    Ok((status, headers)) => {
-                        let mut response = Response::new(body.into_bytes());
-                        *response.status_mut() = status;
-                        *response.headers_mut() = headers;
-                        response
-                    }
-                    Err(why) => {
-                        let detail = self.development.then_some(why.as_str());
-                        let response =
-                            problem(StatusCode::INTERNAL_SERVER_ERROR, detail, call.uri.path());
-                        problems.get_or_insert_with(Vec::new).push(format!(
-                            "invalid response to {} {}: {why}",
-                            call.method,
-                            call.uri.path()
-                        ));
-                        response
-                    }
-                };
+            let response = match response_parts(*status, *content_type, headers.drain(..)) {
+                Ok((status, headers)) => {
+                    let mut response = Response::new(body);
+                    *response.status_mut() = status;
+                    *response.headers_mut() = headers;
+                    response
+                }
+                Err(why) => {
+                    let detail = self.development.then_some(why.as_str());
+                    problems.get_or_insert_with(Vec::new).push(format!(
+                        "invalid response to {} {}: {why}",
+                        call.method,
+                        call.uri.path()
+                    ));
+                    problem(StatusCode::INTERNAL_SERVER_ERROR, detail, call.uri.path())
+                }
+            };
             call.respond(response);
         }
         Ok(problems)
@@ -216,20 +343,5 @@ impl NativeServer {
             }
         }
         self.sweep_at = (self.inflight.len() * 2).max(SWEEP_MIN);
-    }
-}
-
-fn read_body(batch: &Array, slot: u32) -> napi::Result<ResponseBody> {
-    let Some(value) = batch.get::<Unknown>(slot)? else {
-        return Ok(ResponseBody::Empty);
-    };
-    // SAFETY: each cast below follows the `get_type` check for its type.
-    #[allow(unsafe_code)]
-    unsafe {
-        match value.get_type()? {
-            ValueType::String => Ok(ResponseBody::Text(value.cast::<String>()?)),
-            ValueType::Object => Ok(ResponseBody::Bytes(value.cast::<BufferSlice>()?.to_vec())),
-            _ => Ok(ResponseBody::Empty),
-        }
     }
 }

@@ -18,17 +18,6 @@ const COPY_BELOW: usize = 4096;
 
 #[napi]
 impl NativeServer {
-    /// The request target as sent: path and query.
-    #[napi]
-    pub fn url(&self, id: u32) -> Option<String> {
-        let call = self.inflight.get(id as usize)?;
-        Some(
-            call.uri
-                .path_and_query()
-                .map_or_else(|| call.uri.path().to_owned(), |pq| pq.as_str().to_owned()),
-        )
-    }
-
     /// One header's value; repeated headers are joined with `, `.
     #[napi]
     pub fn header(&self, id: u32, name: String) -> Option<String> {
