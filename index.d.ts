@@ -142,3 +142,9 @@ export interface ServerOptions {
   /** Show error details in 500 responses (NODE_ENV=development). */
   development?: boolean
 }
+
+/**
+ * The reason phrase of `status` (`Not Found` for 404), as the engine's own
+ * problem responses use it; `null` for codes without one.
+ */
+export declare function statusReason(status: number): string | null

@@ -838,3 +838,4 @@ module.exports = nativeBinding
 module.exports.NativeApp = nativeBinding.NativeApp
 module.exports.NativeServer = nativeBinding.NativeServer
 module.exports.errorCodes = nativeBinding.errorCodes
+module.exports.statusReason = nativeBinding.statusReason

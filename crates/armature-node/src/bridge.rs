@@ -117,6 +117,16 @@ pub(crate) fn response_parts<'a>(
     Ok((status, map))
 }
 
+/// The reason phrase of `status` (`Not Found` for 404), as the engine's own
+/// problem responses use it; `null` for codes without one.
+// napi registers exports only outside `cfg(test)`, so a test build sees no caller.
+#[cfg_attr(test, allow(dead_code))]
+#[napi]
+pub fn status_reason(status: u32) -> Option<&'static str> {
+    let status = StatusCode::from_u16(u16::try_from(status).ok()?).ok()?;
+    status.canonical_reason()
+}
+
 /// Reads a string in pieces measured in UTF-16 code units, as JS measures
 /// string lengths, and hands out the UTF-8 byte range of each piece.
 struct Pieces<'a> {
