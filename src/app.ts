@@ -33,7 +33,7 @@ export interface RunOptions {
   host?: string
   /** TCP port; 0 picks a free one. @default 8080 */
   port?: number
-  /** Engine worker threads; the first server of the process decides. @default the number of CPUs */
+  /** Engine worker threads; the first server of the process decides. @default one less than the CPUs available (at least 1) */
   workers?: number
   /** Close gracefully on SIGTERM and SIGINT. @default false */
   handleSignals?: boolean
