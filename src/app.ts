@@ -1,4 +1,5 @@
-import { NativeApp } from '../index.js'
+import type { NativeApp } from '../index.js'
+import { binding } from './native.js'
 import { defaultError, Dispatcher, type Endpoint, type ErrorResponder, type HandlerResult } from './bridge.js'
 import type { Request } from './request.js'
 import { HttpResponse } from './response.js'
@@ -99,7 +100,7 @@ export class Scope<D = any> {
   /** @internal routes relative to this scope, nested scopes included. */
   readonly routes: ScopedRoute[] = []
   /** Checks this scope's routes as they are added. */
-  readonly #check = new NativeApp()
+  readonly #check = new binding.NativeApp()
 
   constructor(prefix: string) {
     if (prefix !== '' && !prefix.startsWith('/')) {
@@ -150,7 +151,7 @@ export function scope<D = any>(prefix: string): Scope<D> {
  * const server = await app.run('127.0.0.1:8080')
  */
 export class App<D extends object = Record<never, never>> {
-  readonly #native = new NativeApp()
+  readonly #native = new binding.NativeApp()
   readonly #registrations: Registration[] = []
   readonly #middleware: Middleware<D>[] = []
   readonly #options: AppOptions

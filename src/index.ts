@@ -27,4 +27,7 @@ export {
   type Target,
 } from './routing.js'
 export { Server, type CloseOptions } from './server.js'
-export { errorCodes } from '../index.js'
+import { binding } from './native.js'
+
+/** Every `ERR_ARMATURE_*` code the native engine can throw, e.g. for tests that keep docs in sync. */
+export const errorCodes: () => string[] = binding.errorCodes

@@ -1,8 +1,8 @@
-import { statusReason } from '../index.js'
+import { binding } from './native.js'
 
 /** The reason phrase of a status, from the engine (node:http would cost ~2.5 MiB of memory to load). */
 function reason(status: number): string {
-  return statusReason(status) ?? 'Error'
+  return binding.statusReason(status) ?? 'Error'
 }
 
 /** Content-type codes understood by the native `respond` call. */
