@@ -31,6 +31,11 @@ export declare class NativeApp {
    * reference keeps Node alive until then.
    */
   listen(options: ServerOptions, wake: () => void, closed: () => void): NativeServer
+  /**
+   * Like `listen`, but without a socket: requests come through
+   * `NativeServer.inject`. The host and port of `options` are ignored.
+   */
+  inProcess(options: ServerOptions, wake: () => void): NativeServer
 }
 
 /**
@@ -66,6 +71,14 @@ export declare class NativeServer {
    * in invalid answers, which were replaced by 500 responses.
    */
   respond(meta: Uint32Array, text?: string | undefined | null, buffers?: unknown[] | undefined | null): Array<string> | null
+  /**
+   * Sends one HTTP/1.1 request through the whole pipeline (limits,
+   * routing, handlers, errors) of a server made by `NativeApp.inProcess`.
+   * `headers` alternate names and values; `host: localhost` is added when
+   * no Host header is given. Throws `ERR_ARMATURE_INVALID_REQUEST` when the
+   * method, URL or a header is not valid HTTP.
+   */
+  inject(method: string, url: string, headers: Array<string>, body?: Buffer | undefined | null): Promise<InjectedResponse>
   /** One header's value; repeated headers are joined with `, `. */
   header(id: number, name: string): string | null
   /**
@@ -96,6 +109,16 @@ export declare class NativeServer {
 
 /** Every code JS can see, for the test that keeps codes, docs and types in sync. */
 export declare function errorCodes(): Array<string>
+
+/** A response as `inject` resolves it. */
+export interface InjectedResponse {
+  /** The status code. */
+  status: number
+  /** Alternating lower-case names and values, in the order sent. */
+  headers: Array<string>
+  /** The body (empty for HEAD). */
+  body: Buffer
+}
 
 /** Request limits; every field is optional and falls back to its default. */
 export interface LimitsOptions {

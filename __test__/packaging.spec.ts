@@ -1,23 +1,10 @@
 // The packages as npm publishes them, installed where no Rust toolchain exists.
-import { execFileSync, spawnSync, type ExecFileSyncOptions } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-
-const root = fileURLToPath(new URL('..', import.meta.url))
-const windows = process.platform === 'win32'
-
-/** This machine as the npm/ packages name it. */
-function platformKey(): string {
-  const { platform, arch } = process
-  if (platform === 'linux') {
-    const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } }
-    return `linux-${arch}-${report.header?.glibcVersionRuntime ? 'gnu' : 'musl'}`
-  }
-  return platform === 'win32' ? `win32-${arch}-msvc` : `${platform}-${arch}`
-}
+import { npm, packable, packPackages, pathWithoutRust, platformKey, root, windows, type Packed } from './pack.js'
 
 const key = platformKey()
 const binary = `armature.${key}.node`
@@ -27,33 +14,7 @@ const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'
 const CORE_TARBALL_MAX = 64 * 1024
 const BINARY_MAX = 8 * 1024 * 1024
 
-function npm(args: string[], options: ExecFileSyncOptions = {}): string {
-  return execFileSync(windows ? 'npm.cmd' : 'npm', args, { encoding: 'utf8', shell: windows, ...options }) as string
-}
-
-/** PATH without the directories that hold cargo or rustc, so nothing can build from source. */
-function pathWithoutRust(): string {
-  const tools = ['cargo', 'rustc', 'rustup'].flatMap((t) => (windows ? [`${t}.exe`] : [t]))
-  return (process.env.PATH ?? '')
-    .split(path.delimiter)
-    .filter((dir) => dir !== '' && !tools.some((tool) => existsSync(path.join(dir, tool))))
-    .join(path.delimiter)
-}
-
-interface Packed {
-  filename: string
-  size: number
-  unpackedSize: number
-  files: { path: string; size: number }[]
-}
-
-function pack(dir: string, into: string): Packed {
-  const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', into], { cwd: dir })) as Packed[]
-  if (!packed) throw new Error(`npm pack gave nothing for ${dir}`)
-  return packed
-}
-
-describe.skipIf(!existsSync(path.join(root, 'npm', key)))(`the published packages (${key})`, () => {
+describe.skipIf(!packable)(`the published packages (${key})`, () => {
   let work: string
   let core: Packed
   let platform: Packed
@@ -61,19 +22,15 @@ describe.skipIf(!existsSync(path.join(root, 'npm', key)))(`the published package
 
   beforeAll(() => {
     work = mkdtempSync(path.join(os.tmpdir(), 'armature-packaging-'))
-    // The release binary `npm install` built for this machine goes where the publish job puts it.
-    cpSync(path.join(root, binary), path.join(root, 'npm', key, binary))
-    execFileSync(process.execPath, [path.join(root, 'tools', 'packages.mjs'), 'stage', path.join(work, 'staged')])
-    core = pack(path.join(work, 'staged', 'core'), work)
-    platform = pack(path.join(work, 'staged', key), work)
+    ;({ core, platform } = packPackages(work))
   }, 120_000)
 
   afterAll(() => rmSync(work, { recursive: true, force: true }))
 
   it('ships the loader, types, JS layer, licence and README only', () => {
     const files = core.files.map((f) => f.path).sort()
-    for (const file of files) expect(file).toMatch(/^(dist\/[a-z]+\.(js|d\.ts)|index\.js|index\.d\.ts|LICENSE|README\.md|package\.json)$/)
-    for (const needed of ['dist/index.js', 'dist/index.d.ts', 'index.js', 'index.d.ts', 'LICENSE', 'README.md', 'package.json']) {
+    for (const file of files) expect(file).toMatch(/^(dist\/[a-z-]+\.(js|d\.ts|d\.mts)|index\.js|index\.d\.ts|LICENSE|README\.md|package\.json)$/)
+    for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/testing.js', 'dist/testing.d.ts', 'index.js', 'index.d.ts', 'LICENSE', 'README.md', 'package.json']) {
       expect(files).toContain(needed)
     }
     expect(core.size).toBeLessThan(CORE_TARBALL_MAX)
@@ -101,7 +58,7 @@ describe.skipIf(!existsSync(path.join(root, 'npm', key)))(`the published package
     const app = path.join(work, 'app')
     mkdirSync(app)
     writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }))
-    npm(['install', '--omit=optional', path.join(work, core.filename), path.join(work, platform.filename)], { cwd: app, env })
+    npm(['install', '--omit=optional', core.file, platform.file], { cwd: app, env })
     expect(readdirSync(path.join(app, 'node_modules', '@armature', 'core')).some((f) => f.endsWith('.node'))).toBe(false)
     writeFileSync(
       path.join(app, 'main.mjs'),
@@ -154,7 +111,7 @@ await server.close({ timeout: port })
     const bare = path.join(work, 'bare')
     mkdirSync(bare)
     writeFileSync(path.join(bare, 'package.json'), JSON.stringify({ name: 'bare', private: true }))
-    npm(['install', '--omit=optional', path.join(work, core.filename)], { cwd: bare, env })
+    npm(['install', '--omit=optional', core.file], { cwd: bare, env })
     let message = ''
     try {
       execFileSync(process.execPath, ['-e', "require('@armature/core')"], { cwd: bare, env, encoding: 'utf8', stdio: 'pipe' })

@@ -1,4 +1,4 @@
-import type { NativeApp } from '../index.js'
+import type { NativeApp, NativeServer, ServerOptions } from '../index.js'
 import { binding } from './native.js'
 import { defaultError, Dispatcher, type Endpoint, type ErrorResponder, type HandlerResult } from './bridge.js'
 import type { Request } from './request.js'
@@ -40,6 +40,18 @@ export interface RunOptions {
   handleSignals?: boolean
   /** Milliseconds `close` on a signal lets in-flight requests finish. @default 10000 */
   shutdownTimeout?: number
+}
+
+/** A route as `App.routes()` lists it. */
+export interface RouteInfo {
+  /** The methods it answers, upper case; `['*']` for `any`. */
+  methods: string[]
+  /** The full path, scope prefixes included. */
+  path: string
+  /** JS middleware around it: the app's, its scopes' and its own. */
+  middleware: number
+  /** `'js'` for a handler function, `'fixed'` for a constant response the engine serves. */
+  handler: 'js' | 'fixed'
 }
 
 interface Registration {
@@ -153,6 +165,7 @@ export function scope<D = any>(prefix: string): Scope<D> {
 export class App<D extends object = Record<never, never>> {
   readonly #native = new binding.NativeApp()
   readonly #registrations: Registration[] = []
+  readonly #routes: { info: Omit<RouteInfo, 'middleware'>; layers: readonly (readonly Middleware<any>[])[] }[] = []
   readonly #middleware: Middleware<D>[] = []
   readonly #options: AppOptions
   #data: object = {}
@@ -205,15 +218,52 @@ export class App<D extends object = Record<never, never>> {
     return this
   }
 
+  /** Every route in the order added, e.g. for `armature routes`. */
+  routes(): RouteInfo[] {
+    return this.#routes.map(({ info, layers }) => ({
+      ...info,
+      middleware: info.handler === 'js' ? this.#middleware.length + layers.reduce((n, l) => n + l.length, 0) : 0,
+    }))
+  }
+
   #add(path: string, router: MethodRouter<any, any>, scopes: readonly Scope<any>[]): void {
     const added = register(this.#native, path, router, this.#registrations.length)
+    const layers = [...scopes.map((s) => s.middleware), router.middleware]
     for (const { entry, names } of added) {
-      this.#registrations.push({
-        names,
-        handler: entry.target as Handler<any, any>,
-        layers: [...scopes.map((s) => s.middleware), router.middleware],
-      })
+      this.#registrations.push({ names, handler: entry.target as Handler<any, any>, layers })
     }
+    for (const entry of router.entries) {
+      const handler = entry.target instanceof HttpResponse ? 'fixed' : 'js'
+      this.#routes.push({ info: { methods: entry.methods ?? ['*'], path, handler }, layers })
+    }
+  }
+
+  /** The JS half of a server of this app, its middleware chains composed once. */
+  #dispatcher(): Dispatcher {
+    const endpoints: Endpoint[] = this.#registrations.map((r) => ({
+      names: r.names,
+      run: compose([...this.#middleware, ...r.layers.flat()], r.handler),
+    }))
+    return new Dispatcher(endpoints, this.#data, this.#onError ?? defaultError)
+  }
+
+  #serverOptions(host: string, port: number, workers?: number): ServerOptions {
+    const serverName = this.#options.serverName
+    return {
+      host,
+      port,
+      limits: this.#options.limits,
+      serverName: serverName === false ? '' : serverName,
+      workers,
+      development: process.env.NODE_ENV === 'development',
+    }
+  }
+
+  /** @internal a server without a socket, for `@armature/core/testing`. */
+  inProcess(): NativeServer {
+    const dispatcher = this.#dispatcher()
+    dispatcher.native = this.#native.inProcess(this.#serverOptions('127.0.0.1', 0), dispatcher.wake)
+    return dispatcher.native
   }
 
   /**
@@ -223,26 +273,12 @@ export class App<D extends object = Record<never, never>> {
    */
   async run(address: string | number | RunOptions = {}, options: RunOptions = {}): Promise<Server> {
     const listen = { ...options, ...parseAddress(address) }
-    const endpoints: Endpoint[] = this.#registrations.map((r) => ({
-      names: r.names,
-      run: compose([...this.#middleware, ...r.layers.flat()], r.handler),
-    }))
-    const onError = this.#onError
-    const responder: ErrorResponder = onError ?? defaultError
-    const dispatcher = new Dispatcher(endpoints, this.#data, responder)
+    const dispatcher = this.#dispatcher()
     let resolveClosed!: () => void
     const closed = new Promise<void>((resolve) => (resolveClosed = resolve))
     const host = listen.host ?? '127.0.0.1'
-    const serverName = this.#options.serverName
     dispatcher.native = this.#native.listen(
-      {
-        host,
-        port: listen.port ?? 8080,
-        limits: this.#options.limits,
-        serverName: serverName === false ? '' : serverName,
-        workers: listen.workers,
-        development: process.env.NODE_ENV === 'development',
-      },
+      this.#serverOptions(host, listen.port ?? 8080, listen.workers),
       dispatcher.wake,
       () => resolveClosed(),
     )

@@ -55,9 +55,9 @@ function parseQuery(query: string): Record<string, QueryValue> {
  * throws an error with code `ERR_ARMATURE_REQUEST_FINISHED`.
  *
  * @typeParam Params the route's parameter names and types
- * @typeParam Data the app state given to `App.data`
+ * @typeParam Data the app state given to `App.data` (`any` when not typed)
  */
-export class Request<Params extends Record<string, string> = Record<string, string>, Data = unknown> {
+export class Request<Params extends Record<string, string> = Record<string, string>, Data = any> {
   /** The method, upper case (`HEAD` when a GET handler answers HEAD). */
   readonly method: string
   /** The app state given to `App.data`. */
@@ -112,12 +112,14 @@ export class Request<Params extends Record<string, string> = Record<string, stri
     return q < 0 ? url : url.slice(0, q)
   }
 
-  /** A path parameter, percent-decoded: `req.param('id')` on `/users/:id`. */
-  param<K extends keyof Params & string>(name: K): Params[K]
-  param(name: string): string | undefined
-  param(name: string): string | undefined {
+  /**
+   * A path parameter, percent-decoded: `req.param('id')` on `/users/:id`.
+   * On a route declared inline the names are typed: `req.param('nope')` on
+   * `/users/:id` does not compile.
+   */
+  param<K extends keyof Params & string>(name: K): Params[K] {
     const index = this.#names.indexOf(name)
-    return index < 0 ? undefined : this.#values[index]
+    return (index < 0 ? undefined : this.#values[index]) as Params[K]
   }
 
   /** Every path parameter by name. */

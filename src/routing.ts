@@ -33,7 +33,8 @@ export type Handler<P extends Record<string, string> = Record<string, string>, D
  */
 export type Middleware<D = any> = (
   req: Request<any, D>,
-  next: (req: Request<any, D>) => Promise<HttpResponse>,
+  // Any request: a middleware that needs only part of the app state still fits an app with more.
+  next: (req: Request<any, any>) => Promise<HttpResponse>,
 ) => HandlerResult | Promise<HandlerResult>
 
 /** A handler function, or a constant response that the engine serves without calling JS. */

@@ -95,6 +95,17 @@ impl NativeApp {
     ) -> Result<NativeServer, CodedError> {
         NativeServer::start(self.routes.clone().build(), &options, &wake, &closed)
     }
+
+    /// Like `listen`, but without a socket: requests come through
+    /// `NativeServer.inject`. The host and port of `options` are ignored.
+    #[napi]
+    pub fn in_process(
+        &self,
+        options: ServerOptions,
+        wake: Function<(), ()>,
+    ) -> Result<NativeServer, CodedError> {
+        NativeServer::in_process(self.routes.clone().build(), &options, &wake)
+    }
 }
 
 fn parse_methods(methods: Option<Vec<String>>, path: &str) -> Result<Methods, CodedError> {

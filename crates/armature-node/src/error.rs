@@ -8,6 +8,8 @@ pub(crate) type CodedError = napi::Error<&'static str>;
 
 /// Code for failures of the binding itself (a napi call that failed).
 pub(crate) const INTERNAL: &str = "ERR_ARMATURE_INTERNAL";
+/// Code for a request handed to `inject` that is not valid HTTP.
+pub(crate) const INVALID_REQUEST: &str = "ERR_ARMATURE_INVALID_REQUEST";
 
 pub(crate) fn coded(error: Error) -> CodedError {
     napi::Error::new(error.code(), error.to_string())
@@ -23,6 +25,6 @@ pub(crate) fn internal(error: napi::Error) -> CodedError {
 #[napi_derive::napi]
 pub fn error_codes() -> Vec<&'static str> {
     let mut codes = Error::CODES.to_vec();
-    codes.push(INTERNAL);
+    codes.extend([INVALID_REQUEST, INTERNAL]);
     codes
 }

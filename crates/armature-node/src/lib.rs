@@ -10,6 +10,7 @@
 mod app;
 mod bridge;
 mod error;
+mod inject;
 mod options;
 mod request;
 mod server;

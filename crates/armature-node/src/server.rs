@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use armature_engine::{App, Batcher, Call, Router, Server};
+use armature_engine::{App, Batcher, Call, Handler, Router, Server};
 use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi_derive::napi;
@@ -20,6 +20,8 @@ use crate::options::ServerOptions;
 #[napi]
 pub struct NativeServer {
     server: Option<Server>,
+    /// Set for a server that takes requests through `inject`, not a socket.
+    pub(crate) handler: Option<Handler>,
     port: u32,
     pub(crate) batcher: Arc<Batcher>,
     /// Requests handed to JS and not answered yet, by the id JS holds.
@@ -39,23 +41,54 @@ impl NativeServer {
         wake: &Function<(), ()>,
         closed: &Function<(), ()>,
     ) -> Result<Self, CodedError> {
-        let app = App::new(router, options.engine_options().map_err(coded)?).map_err(coded)?;
+        let (app, runtime, batcher) = Self::prepare(router, options, wake)?;
         let address = options.address().map_err(coded)?;
-        let runtime = crate::runtime(options.workers.map(|w| w as usize)).map_err(internal)?;
-        let batcher = bridge::batcher(wake).map_err(internal)?;
         let keep_alive = bridge::keep_alive(closed).map_err(internal)?;
         let server =
             Server::start(runtime.handle(), address, app, batcher.clone()).map_err(coded)?;
-        Ok(Self {
-            port: u32::from(server.local_addr().port()),
-            server: Some(server),
+        let mut native = Self::new(batcher, options);
+        native.port = u32::from(server.local_addr().port());
+        native.server = Some(server);
+        native.keep_alive = Some(keep_alive);
+        Ok(native)
+    }
+
+    /// A server without a socket: `inject` hands it requests. It holds no
+    /// reference that keeps Node alive.
+    pub(crate) fn in_process(
+        router: Router,
+        options: &ServerOptions,
+        wake: &Function<(), ()>,
+    ) -> Result<Self, CodedError> {
+        let (app, _, batcher) = Self::prepare(router, options, wake)?;
+        let mut native = Self::new(batcher.clone(), options);
+        native.handler = Some(Handler::new(app, batcher));
+        Ok(native)
+    }
+
+    fn prepare(
+        router: Router,
+        options: &ServerOptions,
+        wake: &Function<(), ()>,
+    ) -> Result<(App, &'static tokio::runtime::Runtime, Arc<Batcher>), CodedError> {
+        let app = App::new(router, options.engine_options().map_err(coded)?).map_err(coded)?;
+        let runtime = crate::runtime(options.workers.map(|w| w as usize)).map_err(internal)?;
+        let batcher = bridge::batcher(wake).map_err(internal)?;
+        Ok((app, runtime, batcher))
+    }
+
+    fn new(batcher: Arc<Batcher>, options: &ServerOptions) -> Self {
+        Self {
+            server: None,
+            handler: None,
+            port: 0,
             batcher,
             inflight: Slab::new(),
             incoming: Vec::new(),
             sweep_at: bridge::SWEEP_MIN,
             development: options.development.unwrap_or(false),
-            keep_alive: Some(keep_alive),
-        })
+            keep_alive: None,
+        }
     }
 }
 

@@ -25,7 +25,7 @@ pub use limits::Limits;
 pub use problem::{problem, PROBLEM_JSON};
 pub use routing::{Endpoint, FixedResponse, Methods, Params, Resolution, Router, RouterBuilder};
 pub use runtime::runtime;
-pub use server::Server;
+pub use server::{Handler, Server};
 
 pub use bytes::Bytes;
 pub use http;

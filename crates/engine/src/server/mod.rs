@@ -7,6 +7,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -71,6 +74,46 @@ impl Server {
     }
 }
 
+/// The request pipeline without a listener: requests handed in as values go
+/// through the same checks, routing, dispatch and error handling as those read
+/// from a socket. For testing an app in-process.
+#[derive(Clone)]
+pub struct Handler {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Handler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handler").finish_non_exhaustive()
+    }
+}
+
+impl Handler {
+    /// Requests routed to an external endpoint go to `dispatch`.
+    pub fn new(app: App, dispatch: Arc<dyn Dispatch>) -> Self {
+        Self {
+            shared: Arc::new(Shared { app, dispatch }),
+        }
+    }
+
+    /// Answers `request` as if `remote_addr` had sent it over HTTP/1.1:
+    /// with the `content-length` hyper would write and, for HEAD, no body.
+    /// Must run on the tokio runtime whose threads the dispatcher relies on.
+    pub async fn handle(
+        &self,
+        request: Request<Bytes>,
+        remote_addr: SocketAddr,
+    ) -> Response<Bytes> {
+        let head = request.method() == http::Method::HEAD;
+        let mut response = service::serve(&self.shared, request.map(Full::new), remote_addr).await;
+        service::set_length(&mut response);
+        if head {
+            *response.body_mut() = Bytes::new();
+        }
+        response
+    }
+}
+
 fn connection_builder(app: &App) -> auto::Builder<TokioExecutor> {
     let limits = &app.limits;
     let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -115,7 +158,9 @@ async fn run(
             let shared = shared.clone();
             async move {
                 Ok::<_, std::convert::Infallible>(
-                    service::serve(&shared, request, remote_addr).await,
+                    service::serve(&shared, request, remote_addr)
+                        .await
+                        .map(Full::new),
                 )
             }
         });

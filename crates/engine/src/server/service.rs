@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode, Version};
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
-use hyper::body::{Body, Incoming};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper::body::Body;
 use tokio::sync::oneshot;
 
 use crate::problem::problem;
@@ -21,12 +21,18 @@ pub(crate) struct Shared {
     pub(crate) dispatch: Arc<dyn Dispatch>,
 }
 
+/// A request body the pipeline can read: hyper's, or a complete one handed in.
+pub(crate) trait RequestBody: Body<Data = Bytes, Error: Into<BoxError>> + Send {}
+impl<B: Body<Data = Bytes, Error: Into<BoxError>> + Send> RequestBody for B {}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Answers one request; never fails, errors become problem responses.
 pub(crate) async fn serve(
     shared: &Shared,
-    request: Request<Incoming>,
+    request: Request<impl RequestBody>,
     remote_addr: SocketAddr,
-) -> Response<Full<Bytes>> {
+) -> Response<Bytes> {
     // hyper drops HEAD bodies itself on HTTP/1 (keeping their length), not on HTTP/2.
     let strip_body = request.method() == Method::HEAD && request.version() == Version::HTTP_2;
     let mut response = answer(shared, request, remote_addr).await;
@@ -34,19 +40,32 @@ pub(crate) async fn serve(
         response.headers_mut().insert(header::SERVER, name.clone());
     }
     if strip_body {
-        let length = HeaderValue::from(response.body().len());
-        response
-            .headers_mut()
-            .entry(header::CONTENT_LENGTH)
-            .or_insert(length);
+        set_length(&mut response);
         *response.body_mut() = Bytes::new();
     }
-    response.map(Full::new)
+    response
+}
+
+/// Adds the `content-length` hyper would send for a complete body (none for
+/// 1xx, 204 and 304), unless the response has one.
+pub(crate) fn set_length(response: &mut Response<Bytes>) {
+    let status = response.status();
+    if status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+    {
+        return;
+    }
+    let length = HeaderValue::from(response.body().len());
+    response
+        .headers_mut()
+        .entry(header::CONTENT_LENGTH)
+        .or_insert(length);
 }
 
 async fn answer(
     shared: &Shared,
-    request: Request<Incoming>,
+    request: Request<impl RequestBody>,
     remote_addr: SocketAddr,
 ) -> Response<Bytes> {
     let limits = &shared.app.limits;
@@ -134,7 +153,7 @@ async fn answer(
 
 /// Checks what can be checked before routing: target length, `Host`, header
 /// size and a declared body length.
-fn check_head(request: &Request<Incoming>, limits: &crate::Limits) -> Option<Response<Bytes>> {
+fn check_head<B: Body>(request: &Request<B>, limits: &crate::Limits) -> Option<Response<Bytes>> {
     let path = request.uri().path();
     let target = request
         .uri()
@@ -191,7 +210,7 @@ fn valid_host(host: &HeaderValue) -> bool {
 }
 
 /// Reads the whole body, or says which status refuses it.
-async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, StatusCode> {
+async fn read_body(body: impl RequestBody, limit: usize) -> Result<Bytes, StatusCode> {
     if body.is_end_stream() {
         return Ok(Bytes::new());
     }
