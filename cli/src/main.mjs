@@ -92,7 +92,7 @@ export async function main(argv, { stdout = process.stdout, stderr = process.std
       })
     } else {
       if (positionals.length > 1) throw new CliError('armature routes takes at most one entry module', 2)
-      await listRoutes({ entry: positionals[0], json: values.json, cwd, print })
+      return await listRoutes({ entry: positionals[0], json: values.json, cwd, print })
     }
     return 0
   } catch (error) {

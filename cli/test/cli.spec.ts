@@ -95,7 +95,7 @@ describe.skipIf(!packable)('a scaffolded project against this checkout', () => {
     expect(armature(['new', 'orders', '--template', 'api', '--no-install']).code).toBe(0)
     app = path.join(work, 'orders')
     // The packed core and its binary instead of the registry's; the rest from the registry.
-    npm(['install', '--omit=optional', '--no-audit', '--no-fund', '--prefer-offline', packed.core.file, packed.platform.file], {
+    npm(['install', '--no-audit', '--no-fund', '--prefer-offline', packed.core.file, packed.platform.file], {
       cwd: app,
       stdio: 'pipe',
     })
@@ -110,8 +110,10 @@ describe.skipIf(!packable)('a scaffolded project against this checkout', () => {
     expect(existsSync(path.join(app, 'dist', 'main.js'))).toBe(true)
   }, 120_000)
 
-  it('starts, answers requests and stops gracefully on SIGTERM', async () => {
-    const server = spawn('npm', ['start'], { cwd: app, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] })
+  /** Starts `command` in the app with PORT=0 and resolves to its URL once it listens. */
+  async function serve(command: string, args: string[]) {
+    // Its own process group, so the server under `npm start` can be stopped with it.
+    const server = spawn(command, args, { cwd: app, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'], detached: true })
     const exited = new Promise<number | null>((resolve) => server.once('exit', resolve))
     const url = await new Promise<string>((resolve, reject) => {
       let out = ''
@@ -120,18 +122,33 @@ describe.skipIf(!packable)('a scaffolded project against this checkout', () => {
         const match = /listening on (http:\/\/\S+)/.exec(out)
         if (match?.[1]) resolve(match[1])
       })
-      void exited.then(() => reject(new Error(`npm start exited: ${out}`)))
+      void exited.then(() => reject(new Error(`${command} exited: ${out}`)))
     })
-    const health = await fetch(`${url}/health`)
-    expect(health.status).toBe(200)
-    expect(await health.json()).toEqual({ status: 'ok' })
-    const created = await fetch(`${url}/api/v1/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Ada', email: 'ada@example.com' }),
-    })
-    expect(created.status).toBe(201)
-    expect(await created.json()).toEqual({ id: '1', name: 'Ada', email: 'ada@example.com' })
+    return { server, exited, url }
+  }
+
+  it('answers requests under npm start', async () => {
+    const { server, exited, url } = await serve('npm', ['start'])
+    try {
+      const health = await fetch(`${url}/health`)
+      expect(health.status).toBe(200)
+      expect(await health.json()).toEqual({ status: 'ok' })
+      const created = await fetch(`${url}/api/v1/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Ada', email: 'ada@example.com' }),
+      })
+      expect(created.status).toBe(201)
+      expect(await created.json()).toEqual({ id: '1', name: 'Ada', email: 'ada@example.com' })
+    } finally {
+      process.kill(-(server.pid as number), 'SIGTERM')
+      await exited
+    }
+  }, 60_000)
+
+  it.skipIf(process.platform === 'win32')('closes gracefully on SIGTERM, as in a container', async () => {
+    const { server, exited, url } = await serve(process.execPath, ['dist/main.js'])
+    expect((await fetch(`${url}/`)).status).toBe(404)
     server.kill('SIGTERM')
     expect(await exited).toBe(0)
   }, 60_000)
@@ -145,6 +162,8 @@ describe.skipIf(!packable)('a scaffolded project against this checkout', () => {
     expect(table.stdout).toContain('5 routes')
     const json = armature(['routes', 'dist/app.js', '--json'], app)
     expect(JSON.parse(json.stdout)).toContainEqual({ methods: ['DELETE'], path: '/api/v1/users/:id', middleware: 1, handler: 'js' })
+    const typescript = armature(['routes', 'src/app.ts'], app)
+    expect(typescript.code, typescript.stderr).toBe(0)
     const missing = armature(['routes', 'nope.js'], app)
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain('no such module')
