@@ -116,4 +116,14 @@ describe('process lifetime', () => {
     proc.kill('SIGTERM')
     expect(await exited).toEqual([0, null])
   })
+
+  it('serves from worker threads that load the addon one after another', async () => {
+    const script = fileURLToPath(new URL('./fixtures/workers.mjs', import.meta.url))
+    const proc = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    const [code, signal] = (await once(proc, 'exit')) as [number | null, string | null]
+    expect({ code, signal }).toEqual({ code: 0, signal: null })
+    expect(JSON.parse(out)).toEqual(Array(3).fill('from a worker / from a worker'))
+  })
 })
