@@ -85,3 +85,46 @@ describe('handler results', () => {
     expect(res.headers.get('date')).toMatch(/GMT$/)
   })
 })
+
+describe('text through the bridge', () => {
+  it('keeps non-ASCII bodies, headers and parameters intact within one batch', async () => {
+    const server = await start(
+      App.new()
+        .route('/say/:word', get((req) => HttpResponse.text(`${req.param('word')} ${String(req.query('q'))} ✓`).header('x-word', 'ascii-only')))
+        .route('/emoji', get(() => ({ face: '😀', text: 'naïve café' })))
+        .route('/plain', get(() => 'plain')),
+    )
+    // Fired together so that their answers share one respond() call and one string.
+    const urls = Array.from({ length: 30 }, (_, i) =>
+      [`/say/${encodeURIComponent('grüße')}?q=${encodeURIComponent('日本')}`, '/emoji', '/plain'][i % 3] as string,
+    )
+    const responses = await Promise.all(urls.map(async (url) => {
+      const res = await fetch(`${server.url}${url}`)
+      return { status: res.status, word: res.headers.get('x-word'), body: await res.text() }
+    }))
+    responses.forEach((res, i) => {
+      const expected = [
+        { status: 200, word: 'ascii-only', body: 'grüße 日本 ✓' },
+        { status: 200, word: null, body: JSON.stringify({ face: '😀', text: 'naïve café' }) },
+        { status: 200, word: null, body: 'plain' },
+      ][i % 3]
+      expect(res).toEqual(expected)
+    })
+  })
+
+  it('sends non-ASCII header values as UTF-8, refuses control characters, and keeps the other answers', async () => {
+    const server = await start(
+      App.new()
+        .route('/utf8', get(() => HttpResponse.text('x').header('x-name', 'Zoë')))
+        .route('/bad', get(() => HttpResponse.text('x').header('x-name', 'line\nbreak')))
+        .route('/good', get(() => 'good')),
+    )
+    const [utf8, bad, good] = await Promise.all(['/utf8', '/bad', '/good'].map((url) => fetch(`${server.url}${url}`)))
+    // fetch reads header bytes as Latin-1.
+    expect(Buffer.from(utf8.headers.get('x-name') ?? '', 'latin1').toString('utf8')).toBe('Zoë')
+    expect(bad.status).toBe(500)
+    expect(bad.headers.get('content-type')).toBe('application/problem+json')
+    expect(good.status).toBe(200)
+    expect(await good.text()).toBe('good')
+  })
+})

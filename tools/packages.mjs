@@ -22,7 +22,7 @@ const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'))
 const writeJson = (file, value) => writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`)
 
 /** The platform packages under npm/, by platform name. */
-export function platforms() {
+function platforms() {
   return readdirSync(path.join(root, 'npm')).map((name) => ({
     name,
     dir: path.join(root, 'npm', name),
@@ -44,7 +44,7 @@ function findBinary(dir, file) {
 }
 
 /** Stages the packages into `out`; returns the staged directories by package name. */
-export function stage(out, binaries) {
+function stage(out, binaries) {
   const core = readJson(path.join(root, 'package.json'))
   const staged = {}
   rmSync(out, { recursive: true, force: true })
