@@ -13,29 +13,34 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class NativeApp {
   /** An empty route table. */
   constructor()
+  /** Adds native middleware around every request, inside those added before. */
+  wrap(spec: MiddlewareSpec): void
   /**
    * Routes `methods` (all when `null`) on `path` to the JS handler numbered
-   * `endpoint`; returns the path's parameter names in match order.
+   * `endpoint`, inside the native `middleware` (outermost first); returns
+   * the path's parameter names in match order.
    */
-  route(methods: Array<string> | undefined | null, path: string, endpoint: number): Array<string>
+  route(methods: Array<string> | undefined | null, path: string, endpoint: number, middleware?: Array<MiddlewareSpec> | undefined | null): Array<string>
   /**
    * Routes `methods` on `path` to a response the engine serves by itself,
    * without calling JS. `content_type` is a code as for `respond`;
    * `headers` alternate names and values.
    */
-  fixedRoute(methods: Array<string> | undefined | null, path: string, status: number, contentType: number, headers: Array<string>, body: string | Buffer): Array<string>
+  fixedRoute(methods: Array<string> | undefined | null, path: string, status: number, contentType: number, headers: Array<string>, body: string | Buffer, middleware?: Array<MiddlewareSpec> | undefined | null): Array<string>
   /**
    * Starts a server with a frozen copy of this route table. `wake` is
    * called (weakly: it does not keep Node alive) whenever requests wait in
    * the batch; `closed` is called once the server has shut down, and its
-   * reference keeps Node alive until then.
+   * reference keeps Node alive until then. `inline_middleware` are the
+   * native middleware that JS runs inside its own, by index
+   * (`layerBefore`, `layerAfter`).
    */
-  listen(options: ServerOptions, wake: () => void, closed: () => void): NativeServer
+  listen(options: ServerOptions, wake: () => void, closed: () => void, inlineMiddleware?: Array<MiddlewareSpec> | undefined | null): NativeServer
   /**
    * Like `listen`, but without a socket: requests come through
    * `NativeServer.inject`. The host and port of `options` are ignored.
    */
-  inProcess(options: ServerOptions, wake: () => void): NativeServer
+  inProcess(options: ServerOptions, wake: () => void, inlineMiddleware?: Array<MiddlewareSpec> | undefined | null): NativeServer
 }
 
 /**
@@ -78,7 +83,18 @@ export declare class NativeServer {
    * no Host header is given. Throws `ERR_ARMATURE_INVALID_REQUEST` when the
    * method, URL or a header is not valid HTTP.
    */
-  inject(method: string, url: string, headers: Array<string>, body?: Buffer | undefined | null): Promise<InjectedResponse>
+  inject(method: string, url: string, headers: Array<string>, body?: Buffer | undefined | null): Promise<WholeResponse>
+  /**
+   * Runs the request side of inline middleware `index` on request `id`;
+   * returns its answer when it answers the request itself.
+   */
+  layerBefore(index: number, id: number): WholeResponse | null
+  /**
+   * Runs the response side of inline middleware `index` of request `id` on
+   * a response (status, content-type code, alternating header names and
+   * values, body) and returns the response it leaves.
+   */
+  layerAfter(index: number, id: number, status: number, contentType: number, headers: Array<string>, body?: string | Buffer | undefined | null): WholeResponse
   /** One header's value; repeated headers are joined with `, `. */
   header(id: number, name: string): string | null
   /**
@@ -107,18 +123,14 @@ export declare class NativeServer {
   close(graceMs: number): void
 }
 
+/**
+ * Checks a native middleware's options, throwing `ERR_ARMATURE_INVALID_OPTION`
+ * naming the problem; JS calls it where the middleware is made.
+ */
+export declare function checkMiddleware(spec: MiddlewareSpec): void
+
 /** Every code JS can see, for the test that keeps codes, docs and types in sync. */
 export declare function errorCodes(): Array<string>
-
-/** A response as `inject` resolves it. */
-export interface InjectedResponse {
-  /** The status code. */
-  status: number
-  /** Alternating lower-case names and values, in the order sent. */
-  headers: Array<string>
-  /** The body (empty for HEAD). */
-  body: Buffer
-}
 
 /** Request limits; every field is optional and falls back to its default. */
 export interface LimitsOptions {
@@ -150,6 +162,14 @@ export interface LimitsOptions {
   keepAliveTimeout?: number
 }
 
+/** A native middleware as JS describes it: its kind and its options. */
+export interface MiddlewareSpec {
+  /** `securityHeaders`, `requestId`, … */
+  kind: string
+  /** The options, checked by the engine. */
+  options: any
+}
+
 /** Where and how the native server listens. */
 export interface ServerOptions {
   /** Host name or IP address to bind. */
@@ -171,3 +191,16 @@ export interface ServerOptions {
  * problem responses use it; `null` for codes without one.
  */
 export declare function statusReason(status: number): string | null
+
+/**
+ * A whole response as JS receives it outside the batches: from `inject`,
+ * or from native middleware run on the JS thread.
+ */
+export interface WholeResponse {
+  /** The status code. */
+  status: number
+  /** Alternating lower-case names and values, in order. */
+  headers: Array<string>
+  /** The body. */
+  body: Buffer
+}

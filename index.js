@@ -837,5 +837,6 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativeApp = nativeBinding.NativeApp
 module.exports.NativeServer = nativeBinding.NativeServer
+module.exports.checkMiddleware = nativeBinding.checkMiddleware
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.statusReason = nativeBinding.statusReason

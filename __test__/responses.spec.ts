@@ -119,7 +119,7 @@ describe('text through the bridge', () => {
         .route('/bad', get(() => HttpResponse.text('x').header('x-name', 'line\nbreak')))
         .route('/good', get(() => 'good')),
     )
-    const [utf8, bad, good] = await Promise.all(['/utf8', '/bad', '/good'].map((url) => fetch(`${server.url}${url}`)))
+    const [utf8, bad, good] = await Promise.all([fetch(`${server.url}/utf8`), fetch(`${server.url}/bad`), fetch(`${server.url}/good`)])
     // fetch reads header bytes as Latin-1.
     expect(Buffer.from(utf8.headers.get('x-name') ?? '', 'latin1').toString('utf8')).toBe('Zoë')
     expect(bad.status).toBe(500)

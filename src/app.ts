@@ -1,9 +1,10 @@
-import type { NativeApp, NativeServer, ServerOptions } from '../index.js'
+import type { MiddlewareSpec, NativeApp, NativeServer, ServerOptions } from '../index.js'
 import { binding } from './native.js'
 import { defaultError, Dispatcher, type Endpoint, type ErrorResponder, type HandlerResult } from './bridge.js'
 import type { Request } from './request.js'
 import { HttpResponse } from './response.js'
-import { compose, joinPath, type Handler, type MethodEntry, type MethodRouter, type Middleware, type Params } from './routing.js'
+import { inline, NativeMiddleware, type AnyMiddleware } from './middleware.js'
+import { compose, joinPath, type Handler, type MethodRouter, type Middleware, type Params } from './routing.js'
 import { Server } from './server.js'
 
 /** Request limits; each falls back to its default. */
@@ -48,17 +49,10 @@ export interface RouteInfo {
   methods: string[]
   /** The full path, scope prefixes included. */
   path: string
-  /** JS middleware around it: the app's, its scopes' and its own. */
+  /** Middleware around it, JS and native: the app's, its scopes' and its own (native ones only for `fixed`). */
   middleware: number
   /** `'js'` for a handler function, `'fixed'` for a constant response the engine serves. */
   handler: 'js' | 'fixed'
-}
-
-interface Registration {
-  names: readonly string[]
-  handler: Handler<any, any>
-  /** Middleware lists from the outermost scope in, read when the app runs. */
-  layers: readonly (readonly Middleware<any>[])[]
 }
 
 /** A route collected by a scope, with the scopes it sits in (outermost first). */
@@ -68,28 +62,31 @@ interface ScopedRoute {
   scopes: readonly Scope<any>[]
 }
 
-/** Registers every entry of `router` on `native`, returning the JS endpoints to add. */
-function register(
-  native: NativeApp,
-  path: string,
-  router: MethodRouter<any, any>,
-  nextEndpoint: number,
-): { entry: MethodEntry; names: readonly string[] }[] {
-  const added: { entry: MethodEntry; names: readonly string[] }[] = []
+/**
+ * Checks every entry of `router` against the routes already in `table`, so a
+ * bad or conflicting route throws where it is declared.
+ */
+function check(table: NativeApp, path: string, router: MethodRouter<any, any>): void {
   for (const entry of router.entries) {
     const target = entry.target
     if (target instanceof HttpResponse) {
-      native.fixedRoute(entry.methods, path, target.status, target.contentType, target.headerList ?? [], bodyOf(target))
+      table.fixedRoute(entry.methods, path, target.status, target.contentType, target.headerList ?? [], bodyOf(target))
+    } else if (typeof target === 'function') {
+      table.route(entry.methods, path, 0)
     } else {
-      if (typeof target !== 'function') {
-        throw Object.assign(new TypeError(`the handler for '${path}' must be a function or an HttpResponse`), {
-          code: 'ERR_ARMATURE_INVALID_ROUTE',
-        })
-      }
-      added.push({ entry, names: native.route(entry.methods, path, nextEndpoint + added.length) })
+      throw Object.assign(new TypeError(`the handler for '${path}' must be a function or an HttpResponse`), {
+        code: 'ERR_ARMATURE_INVALID_ROUTE',
+      })
     }
   }
-  return added
+}
+
+const isNative = (m: AnyMiddleware): m is NativeMiddleware => m instanceof NativeMiddleware
+
+/** How many middleware lead `chain` before its first JS one. */
+function leadingNatives(chain: readonly AnyMiddleware[]): number {
+  const first = chain.findIndex((m) => !isNative(m))
+  return first < 0 ? chain.length : first
 }
 
 function bodyOf(response: HttpResponse): string | Buffer {
@@ -108,7 +105,7 @@ export class Scope<D = any> {
   /** The path prefix, e.g. `/api/v1`. */
   readonly prefix: string
   /** @internal */
-  readonly middleware: Middleware<D>[] = []
+  readonly middleware: AnyMiddleware<D>[] = []
   /** @internal routes relative to this scope, nested scopes included. */
   readonly routes: ScopedRoute[] = []
   /** Checks this scope's routes as they are added. */
@@ -126,13 +123,13 @@ export class Scope<D = any> {
   /** Adds a route below the prefix; `'/'` is the prefix itself. */
   route<Path extends string>(path: Path, router: MethodRouter<Params<Path>, D>): this {
     const full = joinPath(this.prefix, path)
-    register(this.#check, full, router, 0)
+    check(this.#check, full, router)
     this.routes.push({ path: full, router, scopes: [this] })
     return this
   }
 
-  /** Adds middleware to every route of this scope, nested scopes included. */
-  wrap(middleware: Middleware<D>): this {
+  /** Adds middleware, JS or native, to every route of this scope, nested scopes included. */
+  wrap(middleware: AnyMiddleware<D>): this {
     this.middleware.push(middleware)
     return this
   }
@@ -141,7 +138,7 @@ export class Scope<D = any> {
   service(scope: Scope<D>): this {
     for (const route of scope.routes) {
       const full = joinPath(this.prefix, route.path)
-      register(this.#check, full, route.router, 0)
+      check(this.#check, full, route.router)
       this.routes.push({ path: full, router: route.router, scopes: [this, ...route.scopes] })
     }
     return this
@@ -163,10 +160,10 @@ export function scope<D = any>(prefix: string): Scope<D> {
  * const server = await app.run('127.0.0.1:8080')
  */
 export class App<D extends object = Record<never, never>> {
-  readonly #native = new binding.NativeApp()
-  readonly #registrations: Registration[] = []
-  readonly #routes: { info: Omit<RouteInfo, 'middleware'>; layers: readonly (readonly Middleware<any>[])[] }[] = []
-  readonly #middleware: Middleware<D>[] = []
+  /** Checks routes as they are added; the engine's table is built when the app runs. */
+  readonly #check = new binding.NativeApp()
+  readonly #routes: ScopedRoute[] = []
+  readonly #middleware: AnyMiddleware<D>[] = []
   readonly #options: AppOptions
   #data: object = {}
   #onError: ErrorResponder | undefined
@@ -186,8 +183,12 @@ export class App<D extends object = Record<never, never>> {
     return this as unknown as App<D & T>
   }
 
-  /** Adds middleware around every route; the first added runs first. */
-  wrap(middleware: Middleware<D>): this {
+  /**
+   * Adds middleware, JS or native, around every route; the first added runs
+   * first. Native middleware added before any JS one also wrap the engine's
+   * own answers (404, 405, OPTIONS, limit errors).
+   */
+  wrap(middleware: AnyMiddleware<D>): this {
     this.#middleware.push(middleware)
     return this
   }
@@ -220,31 +221,60 @@ export class App<D extends object = Record<never, never>> {
 
   /** Every route in the order added, e.g. for `armature routes`. */
   routes(): RouteInfo[] {
-    return this.#routes.map(({ info, layers }) => ({
-      ...info,
-      middleware: info.handler === 'js' ? this.#middleware.length + layers.reduce((n, l) => n + l.length, 0) : 0,
-    }))
+    return this.#routes.flatMap(({ path, router, scopes }) => {
+      const chain = this.#chain(scopes, router)
+      return router.entries.map((entry): RouteInfo => {
+        const fixed = entry.target instanceof HttpResponse
+        return {
+          methods: entry.methods ?? ['*'],
+          path,
+          middleware: fixed ? chain.filter(isNative).length : chain.length,
+          handler: fixed ? 'fixed' : 'js',
+        }
+      })
+    })
   }
 
   #add(path: string, router: MethodRouter<any, any>, scopes: readonly Scope<any>[]): void {
-    const added = register(this.#native, path, router, this.#registrations.length)
-    const layers = [...scopes.map((s) => s.middleware), router.middleware]
-    for (const { entry, names } of added) {
-      this.#registrations.push({ names, handler: entry.target as Handler<any, any>, layers })
-    }
-    for (const entry of router.entries) {
-      const handler = entry.target instanceof HttpResponse ? 'fixed' : 'js'
-      this.#routes.push({ info: { methods: entry.methods ?? ['*'], path, handler }, layers })
-    }
+    check(this.#check, path, router)
+    this.#routes.push({ path, router, scopes })
   }
 
-  /** The JS half of a server of this app, its middleware chains composed once. */
-  #dispatcher(): Dispatcher {
-    const endpoints: Endpoint[] = this.#registrations.map((r) => ({
-      names: r.names,
-      run: compose([...this.#middleware, ...r.layers.flat()], r.handler),
-    }))
-    return new Dispatcher(endpoints, this.#data, this.#onError ?? defaultError)
+  /** The middleware of a route, outermost first. */
+  #chain(scopes: readonly Scope<any>[], router: MethodRouter<any, any>): AnyMiddleware[] {
+    return [...this.#middleware, ...scopes.flatMap((s) => s.middleware), ...router.middleware]
+  }
+
+  /**
+   * Builds what a server of this app runs: the engine's route table, with the
+   * native middleware the engine runs itself, and the JS half, whose chains
+   * are composed once. Native middleware that lead a route's chain run in the
+   * engine; the ones after a JS middleware run inline, on the JS thread.
+   */
+  #build(): { table: NativeApp; dispatcher: Dispatcher; inline: MiddlewareSpec[] } {
+    const table = new binding.NativeApp()
+    const appWide = leadingNatives(this.#middleware)
+    for (const m of this.#middleware.slice(0, appWide) as NativeMiddleware[]) table.wrap(m.spec)
+    const inlined: MiddlewareSpec[] = []
+    const endpoints: Endpoint[] = []
+    for (const { path, router, scopes } of this.#routes) {
+      const chain = this.#chain(scopes, router).slice(appWide)
+      const engine = leadingNatives(chain)
+      for (const entry of router.entries) {
+        const target = entry.target
+        if (target instanceof HttpResponse) {
+          // No JS runs for a constant response: its native middleware all run in the engine.
+          const natives = chain.filter(isNative).map((m) => m.spec)
+          table.fixedRoute(entry.methods, path, target.status, target.contentType, target.headerList ?? [], bodyOf(target), natives)
+          continue
+        }
+        const layers = (chain.slice(0, engine) as NativeMiddleware[]).map((m) => m.spec)
+        const js = chain.slice(engine).map((m): Middleware<any> => (isNative(m) ? inline(inlined.push(m.spec) - 1) : m))
+        const names = table.route(entry.methods, path, endpoints.length, layers)
+        endpoints.push({ names, run: compose(js, target as Handler<any, any>) })
+      }
+    }
+    return { table, dispatcher: new Dispatcher(endpoints, this.#data, this.#onError ?? defaultError), inline: inlined }
   }
 
   #serverOptions(host: string, port: number, workers?: number): ServerOptions {
@@ -261,8 +291,8 @@ export class App<D extends object = Record<never, never>> {
 
   /** @internal a server without a socket, for `@armature/core/testing`. */
   inProcess(): NativeServer {
-    const dispatcher = this.#dispatcher()
-    dispatcher.native = this.#native.inProcess(this.#serverOptions('127.0.0.1', 0), dispatcher.wake)
+    const { table, dispatcher, inline } = this.#build()
+    dispatcher.native = table.inProcess(this.#serverOptions('127.0.0.1', 0), dispatcher.wake, inline)
     return dispatcher.native
   }
 
@@ -273,14 +303,15 @@ export class App<D extends object = Record<never, never>> {
    */
   async run(address: string | number | RunOptions = {}, options: RunOptions = {}): Promise<Server> {
     const listen = { ...options, ...parseAddress(address) }
-    const dispatcher = this.#dispatcher()
+    const { table, dispatcher, inline } = this.#build()
     let resolveClosed!: () => void
     const closed = new Promise<void>((resolve) => (resolveClosed = resolve))
     const host = listen.host ?? '127.0.0.1'
-    dispatcher.native = this.#native.listen(
+    dispatcher.native = table.listen(
       this.#serverOptions(host, listen.port ?? 8080, listen.workers),
       dispatcher.wake,
       () => resolveClosed(),
+      inline,
     )
     let server: Server
     const onSignal = (): void => void server.close({ timeout: listen.shutdownTimeout })

@@ -7,6 +7,15 @@
  */
 export { App, Scope, scope, type AppOptions, type Limits, type RunOptions } from './app.js'
 export type { HandlerResult } from './bridge.js'
+export {
+  NativeMiddleware,
+  RequestId,
+  SecurityHeaders,
+  type AnyMiddleware,
+  type HeaderSetting,
+  type RequestIdOptions,
+  type SecurityHeadersOptions,
+} from './middleware.js'
 export { Request, type QueryValue } from './request.js'
 export { HttpError, HttpResponse, type Body, type HttpErrorOptions, type ResponseInit } from './response.js'
 export {

@@ -96,6 +96,11 @@ export class Request<Params extends Record<string, string> = Record<string, stri
     this.#body = undefined
   }
 
+  /** @internal the server this request belongs to, for native middleware run inline. */
+  get native(): NativeServer {
+    return this.#native
+  }
+
   #check(): void {
     if (this.done) throw finished()
   }

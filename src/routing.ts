@@ -1,5 +1,6 @@
 import type { Request } from './request.js'
 import type { HandlerResult } from './bridge.js'
+import type { AnyMiddleware } from './middleware.js'
 import { HttpResponse } from './response.js'
 
 /** Names of the parameters in a route path: `'/users/:id/*rest'` → `'id' | 'rest'`. */
@@ -54,7 +55,7 @@ export class MethodRouter<P extends Record<string, string> = Record<string, stri
   /** @internal */
   readonly entries: MethodEntry[] = []
   /** @internal */
-  readonly middleware: Middleware<any>[] = []
+  readonly middleware: AnyMiddleware<any>[] = []
 
   #add(methods: string[] | null, target: Target<any, any>): this {
     this.entries.push({ methods, target })
@@ -97,8 +98,8 @@ export class MethodRouter<P extends Record<string, string> = Record<string, stri
   any(target: Target<P, D>): this {
     return this.#add(null, target)
   }
-  /** Adds middleware for this route only, inside the app's and scopes'. */
-  wrap(middleware: Middleware<D>): this {
+  /** Adds middleware, JS or native, for this route only, inside the app's and scopes'. */
+  wrap(middleware: AnyMiddleware<D>): this {
     this.middleware.push(middleware)
     return this
   }

@@ -2,12 +2,16 @@
 //! a bad or conflicting route throws where it is declared.
 
 use armature_engine::http::{Method, Response};
+use std::sync::Arc;
+
+use armature_engine::middleware::{Layer, Layers};
 use armature_engine::{Bytes, Endpoint, FixedResponse, Methods, RouterBuilder};
 use napi::bindgen_prelude::{Buffer, Either, Function};
 use napi_derive::napi;
 
 use crate::bridge::response_parts;
 use crate::error::{coded, CodedError};
+use crate::middleware::{build_layers, MiddlewareSpec};
 use crate::options::ServerOptions;
 use crate::server::NativeServer;
 
@@ -16,6 +20,8 @@ use crate::server::NativeServer;
 #[derive(Default)]
 pub struct NativeApp {
     routes: RouterBuilder,
+    /// App-wide native middleware, outermost first.
+    layers: Vec<Arc<dyn Layer>>,
 }
 
 #[napi]
@@ -26,18 +32,28 @@ impl NativeApp {
         Self::default()
     }
 
+    /// Adds native middleware around every request, inside those added before.
+    #[napi]
+    pub fn wrap(&mut self, spec: MiddlewareSpec) -> Result<(), CodedError> {
+        self.layers.extend(build_layers(Some(vec![spec]))?.iter().cloned());
+        Ok(())
+    }
+
     /// Routes `methods` (all when `null`) on `path` to the JS handler numbered
-    /// `endpoint`; returns the path's parameter names in match order.
+    /// `endpoint`, inside the native `middleware` (outermost first); returns
+    /// the path's parameter names in match order.
     #[napi]
     pub fn route(
         &mut self,
         methods: Option<Vec<String>>,
         path: String,
         endpoint: u32,
+        middleware: Option<Vec<MiddlewareSpec>>,
     ) -> Result<Vec<String>, CodedError> {
         let methods = parse_methods(methods, &path)?;
+        let layers = build_layers(middleware)?;
         self.routes
-            .route(&methods, &path, Endpoint::External(endpoint))
+            .route_layered(&methods, &path, Endpoint::External(endpoint), layers)
             .map_err(coded)
     }
 
@@ -53,8 +69,10 @@ impl NativeApp {
         content_type: u32,
         headers: Vec<String>,
         body: Either<String, Buffer>,
+        middleware: Option<Vec<MiddlewareSpec>>,
     ) -> Result<Vec<String>, CodedError> {
         let methods = parse_methods(methods, &path)?;
+        let layers = build_layers(middleware)?;
         let body = match body {
             Either::A(text) => Bytes::from(text),
             Either::B(bytes) => Bytes::copy_from_slice(&bytes),
@@ -74,10 +92,11 @@ impl NativeApp {
         *response.status_mut() = status;
         *response.headers_mut() = headers;
         self.routes
-            .route(
+            .route_layered(
                 &methods,
                 &path,
                 Endpoint::Fixed(FixedResponse::new(response)),
+                layers,
             )
             .map_err(coded)
     }
@@ -85,15 +104,22 @@ impl NativeApp {
     /// Starts a server with a frozen copy of this route table. `wake` is
     /// called (weakly: it does not keep Node alive) whenever requests wait in
     /// the batch; `closed` is called once the server has shut down, and its
-    /// reference keeps Node alive until then.
+    /// reference keeps Node alive until then. `inline_middleware` are the
+    /// native middleware that JS runs inside its own, by index
+    /// (`layerBefore`, `layerAfter`).
     #[napi]
     pub fn listen(
         &self,
         options: ServerOptions,
         wake: Function<(), ()>,
         closed: Function<(), ()>,
+        inline_middleware: Option<Vec<MiddlewareSpec>>,
     ) -> Result<NativeServer, CodedError> {
-        NativeServer::start(self.routes.clone().build(), &options, &wake, &closed)
+        let layers = Layers::from(self.layers.clone());
+        let mut server =
+            NativeServer::start(self.routes.clone().build(), layers, &options, &wake, &closed)?;
+        server.inline = build_layers(inline_middleware)?;
+        Ok(server)
     }
 
     /// Like `listen`, but without a socket: requests come through
@@ -103,8 +129,12 @@ impl NativeApp {
         &self,
         options: ServerOptions,
         wake: Function<(), ()>,
+        inline_middleware: Option<Vec<MiddlewareSpec>>,
     ) -> Result<NativeServer, CodedError> {
-        NativeServer::in_process(self.routes.clone().build(), &options, &wake)
+        let layers = Layers::from(self.layers.clone());
+        let mut server = NativeServer::in_process(self.routes.clone().build(), layers, &options, &wake)?;
+        server.inline = build_layers(inline_middleware)?;
+        Ok(server)
     }
 }
 

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use armature_engine::http::header::{HeaderName, CONTENT_TYPE};
 use armature_engine::http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use armature_engine::{problem, Batcher, Bytes, PROBLEM_JSON};
-use napi::bindgen_prelude::{Array, BufferSlice, Function, Uint32ArraySlice};
+use napi::bindgen_prelude::{Array, Buffer, BufferSlice, Function, Uint32ArraySlice};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 use napi_derive::napi;
@@ -125,6 +125,39 @@ pub(crate) fn response_parts<'a>(
 pub fn status_reason(status: u32) -> Option<&'static str> {
     let status = StatusCode::from_u16(u16::try_from(status).ok()?).ok()?;
     status.canonical_reason()
+}
+
+/// A whole response as JS receives it outside the batches: from `inject`,
+/// or from native middleware run on the JS thread.
+#[napi(object)]
+pub struct WholeResponse {
+    /// The status code.
+    pub status: u32,
+    /// Alternating lower-case names and values, in order.
+    pub headers: Vec<String>,
+    /// The body.
+    pub body: Buffer,
+}
+
+impl From<Response<Bytes>> for WholeResponse {
+    fn from(response: Response<Bytes>) -> Self {
+        let (parts, body) = response.into_parts();
+        let headers = parts
+            .headers
+            .iter()
+            .flat_map(|(name, value)| {
+                [
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                ]
+            })
+            .collect();
+        Self {
+            status: u32::from(parts.status.as_u16()),
+            headers,
+            body: body.to_vec().into(),
+        }
+    }
 }
 
 /// Reads a string in pieces measured in UTF-16 code units, as JS measures
@@ -318,6 +351,9 @@ impl NativeServer {
             let Some(call) = self.inflight.try_remove(*id as usize) else {
                 continue;
             };
+            if !self.afters.is_empty() {
+                self.afters.remove(id);
+            }
             let response = match response_parts(*status, *content_type, headers.drain(..)) {
                 Ok((status, headers)) => {
                     let mut response = Response::new(body);
@@ -346,10 +382,11 @@ impl NativeServer {
     /// or the client left) while keeping their ids reserved, so a handler
     /// still holding one never reads another request.
     fn sweep(&mut self) {
-        for (_, call) in self.inflight.iter_mut() {
+        for (id, call) in self.inflight.iter_mut() {
             if call.is_abandoned() {
                 call.headers = HeaderMap::new();
                 call.body = Bytes::new();
+                self.afters.remove(&(id as u32));
             }
         }
         self.sweep_at = (self.inflight.len() * 2).max(SWEEP_MIN);

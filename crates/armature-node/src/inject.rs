@@ -8,6 +8,8 @@ use armature_engine::http::header::HOST;
 use armature_engine::http::{HeaderName, HeaderValue, Method, Request, Version};
 use armature_engine::Bytes;
 use napi::bindgen_prelude::{Buffer, Env, Object};
+
+use crate::bridge::WholeResponse;
 use napi_derive::napi;
 
 use crate::error::{CodedError, INVALID_REQUEST};
@@ -16,17 +18,6 @@ use crate::server::NativeServer;
 /// The client address injected requests come from.
 const CLIENT: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
 
-/// A response as `inject` resolves it.
-#[napi(object)]
-pub struct InjectedResponse {
-    /// The status code.
-    pub status: u32,
-    /// Alternating lower-case names and values, in the order sent.
-    pub headers: Vec<String>,
-    /// The body (empty for HEAD).
-    pub body: Buffer,
-}
-
 #[napi]
 impl NativeServer {
     /// Sends one HTTP/1.1 request through the whole pipeline (limits,
@@ -34,7 +25,7 @@ impl NativeServer {
     /// `headers` alternate names and values; `host: localhost` is added when
     /// no Host header is given. Throws `ERR_ARMATURE_INVALID_REQUEST` when the
     /// method, URL or a header is not valid HTTP.
-    #[napi(ts_return_type = "Promise<InjectedResponse>")]
+    #[napi(ts_return_type = "Promise<WholeResponse>")]
     pub fn inject<'env>(
         &self,
         env: &'env Env,
@@ -78,24 +69,7 @@ impl NativeServer {
         let runtime = crate::runtime(None).map_err(crate::error::internal)?;
         runtime.spawn(async move {
             let response = handler.handle(request, CLIENT).await;
-            deferred.resolve(move |_| {
-                let (parts, body) = response.into_parts();
-                let headers = parts
-                    .headers
-                    .iter()
-                    .flat_map(|(name, value)| {
-                        [
-                            name.as_str().to_owned(),
-                            String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                        ]
-                    })
-                    .collect();
-                Ok(InjectedResponse {
-                    status: u32::from(parts.status.as_u16()),
-                    headers,
-                    body: body.to_vec().into(),
-                })
-            });
+            deferred.resolve(move |_| Ok(WholeResponse::from(response)));
         });
         Ok(promise)
     }

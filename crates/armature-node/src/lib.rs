@@ -11,6 +11,7 @@ mod app;
 mod bridge;
 mod error;
 mod inject;
+mod middleware;
 mod options;
 mod request;
 mod server;

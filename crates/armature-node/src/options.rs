@@ -105,6 +105,7 @@ impl ServerOptions {
         Ok(Options {
             limits,
             server_name,
+            ..Options::default()
         })
     }
 }

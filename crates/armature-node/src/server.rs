@@ -1,8 +1,10 @@
 //! A listening server as JS holds it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use armature_engine::middleware::{After, Layers};
 use armature_engine::{App, Batcher, Call, Handler, Router, Server};
 use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
@@ -32,16 +34,21 @@ pub struct NativeServer {
     pub(crate) sweep_at: usize,
     pub(crate) development: bool,
     keep_alive: Option<KeepAlive>,
+    /// Native middleware that JS runs inside its own, by index.
+    pub(crate) inline: Layers,
+    /// Response hooks of inline middleware, by request id, until they run.
+    pub(crate) afters: HashMap<u32, Vec<(u32, After)>>,
 }
 
 impl NativeServer {
     pub(crate) fn start(
         router: Router,
+        layers: Layers,
         options: &ServerOptions,
         wake: &Function<(), ()>,
         closed: &Function<(), ()>,
     ) -> Result<Self, CodedError> {
-        let (app, runtime, batcher) = Self::prepare(router, options, wake)?;
+        let (app, runtime, batcher) = Self::prepare(router, layers, options, wake)?;
         let address = options.address().map_err(coded)?;
         let keep_alive = bridge::keep_alive(closed).map_err(internal)?;
         let server =
@@ -57,10 +64,11 @@ impl NativeServer {
     /// reference that keeps Node alive.
     pub(crate) fn in_process(
         router: Router,
+        layers: Layers,
         options: &ServerOptions,
         wake: &Function<(), ()>,
     ) -> Result<Self, CodedError> {
-        let (app, _, batcher) = Self::prepare(router, options, wake)?;
+        let (app, _, batcher) = Self::prepare(router, layers, options, wake)?;
         let mut native = Self::new(batcher.clone(), options);
         native.handler = Some(Handler::new(app, batcher));
         Ok(native)
@@ -68,10 +76,13 @@ impl NativeServer {
 
     fn prepare(
         router: Router,
+        layers: Layers,
         options: &ServerOptions,
         wake: &Function<(), ()>,
     ) -> Result<(App, &'static tokio::runtime::Runtime, Arc<Batcher>), CodedError> {
-        let app = App::new(router, options.engine_options().map_err(coded)?).map_err(coded)?;
+        let mut engine_options = options.engine_options().map_err(coded)?;
+        engine_options.layers = layers;
+        let app = App::new(router, engine_options).map_err(coded)?;
         let runtime = crate::runtime(options.workers.map(|w| w as usize)).map_err(internal)?;
         let batcher = bridge::batcher(wake).map_err(internal)?;
         Ok((app, runtime, batcher))
@@ -88,6 +99,8 @@ impl NativeServer {
             sweep_at: bridge::SWEEP_MIN,
             development: options.development.unwrap_or(false),
             keep_alive: None,
+            inline: Layers::from([]),
+            afters: HashMap::new(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use http::HeaderValue;
 
+use crate::middleware::Layers;
 use crate::{Error, Limits, Router};
 
 /// Server-wide options.
@@ -11,6 +12,8 @@ pub struct Options {
     pub limits: Limits,
     /// The `server` response header; `None` leaves it out. Default `armature`.
     pub server_name: Option<String>,
+    /// Native middleware around every request, outermost first.
+    pub layers: Layers,
 }
 
 impl Default for Options {
@@ -18,6 +21,7 @@ impl Default for Options {
         Self {
             limits: Limits::default(),
             server_name: Some("armature".to_owned()),
+            layers: Layers::from([]),
         }
     }
 }
@@ -28,6 +32,7 @@ pub struct App {
     pub(crate) router: Router,
     pub(crate) limits: Limits,
     pub(crate) server_name: Option<HeaderValue>,
+    pub(crate) layers: Layers,
 }
 
 impl App {
@@ -48,6 +53,7 @@ impl App {
             router,
             limits: options.limits,
             server_name,
+            layers: options.layers,
         })
     }
 }

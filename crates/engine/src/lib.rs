@@ -12,6 +12,7 @@ mod batch;
 mod dispatch;
 mod error;
 mod limits;
+pub mod middleware;
 mod problem;
 mod routing;
 mod runtime;

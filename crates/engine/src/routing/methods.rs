@@ -4,6 +4,7 @@
 use http::{HeaderValue, Method};
 
 use super::Endpoint;
+use crate::middleware::Layers;
 
 /// Which methods a registration covers.
 #[derive(Debug, Clone)]
@@ -17,16 +18,17 @@ pub enum Methods {
 /// The handlers registered on one path.
 #[derive(Debug, Clone)]
 pub(crate) struct MethodTable {
-    explicit: Vec<(Method, Endpoint)>,
-    any: Option<Endpoint>,
+    explicit: Vec<(Method, Endpoint, Layers)>,
+    any: Option<(Endpoint, Layers)>,
     allow: HeaderValue,
 }
 
 /// What the route table decides for a request.
 #[derive(Debug)]
 pub enum Resolution<'a> {
-    /// Run this endpoint (a HEAD request may run the GET endpoint).
-    Endpoint(&'a Endpoint),
+    /// Run this endpoint inside its native middleware (a HEAD request may
+    /// run the GET endpoint).
+    Endpoint(&'a Endpoint, &'a Layers),
     /// Answer OPTIONS with the `Allow` header.
     Options(&'a HeaderValue),
     /// Answer 405 with the `Allow` header.
@@ -43,19 +45,26 @@ impl MethodTable {
     }
 
     /// Adds `endpoint` for `methods`, or returns the first method already taken.
-    pub(crate) fn insert(&mut self, methods: &Methods, endpoint: Endpoint) -> Result<(), String> {
+    pub(crate) fn insert(
+        &mut self,
+        methods: &Methods,
+        endpoint: Endpoint,
+        layers: Layers,
+    ) -> Result<(), String> {
         match methods {
             Methods::Any if self.any.is_some() => return Err("ANY".to_owned()),
-            Methods::Any => self.any = Some(endpoint),
+            Methods::Any => self.any = Some((endpoint, layers)),
             Methods::Only(list) => {
                 if let Some(taken) = list
                     .iter()
-                    .find(|m| self.explicit.iter().any(|(have, _)| have == *m))
+                    .find(|m| self.explicit.iter().any(|(have, _, _)| have == *m))
                 {
                     return Err(taken.to_string());
                 }
-                self.explicit
-                    .extend(list.iter().map(|m| (m.clone(), endpoint.clone())));
+                self.explicit.extend(
+                    list.iter()
+                        .map(|m| (m.clone(), endpoint.clone(), layers.clone())),
+                );
             }
         }
         self.allow = self.compute_allow();
@@ -63,7 +72,7 @@ impl MethodTable {
     }
 
     fn compute_allow(&self) -> HeaderValue {
-        let mut names: Vec<&str> = self.explicit.iter().map(|(m, _)| m.as_str()).collect();
+        let mut names: Vec<&str> = self.explicit.iter().map(|(m, _, _)| m.as_str()).collect();
         if names.contains(&"GET") {
             names.push("HEAD");
         }
@@ -74,16 +83,18 @@ impl MethodTable {
     }
 
     pub(crate) fn resolve(&self, method: &Method) -> Resolution<'_> {
-        if let Some((_, endpoint)) = self.explicit.iter().find(|(m, _)| m == method) {
-            return Resolution::Endpoint(endpoint);
+        if let Some((_, endpoint, layers)) = self.explicit.iter().find(|(m, _, _)| m == method) {
+            return Resolution::Endpoint(endpoint, layers);
         }
         if *method == Method::HEAD {
-            if let Some((_, endpoint)) = self.explicit.iter().find(|(m, _)| m == Method::GET) {
-                return Resolution::Endpoint(endpoint);
+            if let Some((_, endpoint, layers)) =
+                self.explicit.iter().find(|(m, _, _)| m == Method::GET)
+            {
+                return Resolution::Endpoint(endpoint, layers);
             }
         }
-        if let Some(endpoint) = &self.any {
-            return Resolution::Endpoint(endpoint);
+        if let Some((endpoint, layers)) = &self.any {
+            return Resolution::Endpoint(endpoint, layers);
         }
         if *method == Method::OPTIONS {
             Resolution::Options(&self.allow)

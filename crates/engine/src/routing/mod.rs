@@ -13,6 +13,7 @@ pub use matchit::Params;
 use methods::MethodTable;
 pub use methods::{Methods, Resolution};
 
+use crate::middleware::Layers;
 use crate::Error;
 
 /// What answers a matched route.
@@ -78,6 +79,17 @@ impl RouterBuilder {
         path: &str,
         endpoint: Endpoint,
     ) -> Result<Vec<String>, Error> {
+        self.route_layered(methods, path, endpoint, Layers::from([]))
+    }
+
+    /// Like [`RouterBuilder::route`], with native middleware around the route.
+    pub fn route_layered(
+        &mut self,
+        methods: &Methods,
+        path: &str,
+        endpoint: Endpoint,
+        layers: Layers,
+    ) -> Result<Vec<String>, Error> {
         let pattern = path::parse(path)?;
         let index = match self.paths.get(&pattern.matchit) {
             Some((index, _)) => *index,
@@ -93,7 +105,7 @@ impl RouterBuilder {
             }
         };
         self.tables[index]
-            .insert(methods, endpoint)
+            .insert(methods, endpoint, layers)
             .map_err(|method| {
                 Error::route_conflict(format!(
                     "route '{method} {path}' is already registered (as '{}')",
@@ -208,7 +220,7 @@ mod tests {
             .unwrap();
         let router = builder.build();
         match router.resolve(&Method::POST, "/items") {
-            Some((Resolution::Endpoint(Endpoint::External(1)), _)) => {}
+            Some((Resolution::Endpoint(Endpoint::External(1), _), _)) => {}
             other => panic!("POST should reach endpoint 1, got {other:?}"),
         }
     }
@@ -235,7 +247,7 @@ mod tests {
         ];
         for (method, expected) in cases {
             let got = match router.resolve(&method, "/users/42").unwrap().0 {
-                Resolution::Endpoint(_) => "endpoint".to_owned(),
+                Resolution::Endpoint(..) => "endpoint".to_owned(),
                 Resolution::Options(allow) => format!("options: {}", allow.to_str().unwrap()),
                 Resolution::NotAllowed(allow) => format!("405: {}", allow.to_str().unwrap()),
             };

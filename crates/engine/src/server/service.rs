@@ -6,11 +6,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use http::request::Parts;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode, Version};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Body;
 use tokio::sync::oneshot;
 
+use crate::middleware::{self, After};
 use crate::problem::problem;
 use crate::routing::{Endpoint, Resolution};
 use crate::{App, Call, Dispatch};
@@ -35,7 +37,13 @@ pub(crate) async fn serve(
 ) -> Response<Bytes> {
     // hyper drops HEAD bodies itself on HTTP/1 (keeping their length), not on HTTP/2.
     let strip_body = request.method() == Method::HEAD && request.version() == Version::HTTP_2;
-    let mut response = answer(shared, request, remote_addr).await;
+    let (mut parts, body) = request.into_parts();
+    let mut afters = Vec::new();
+    let mut response = match middleware::before(&shared.app.layers, &mut parts, &mut afters) {
+        Some(response) => response,
+        None => answer(shared, parts, body, remote_addr, &mut afters).await,
+    };
+    middleware::after(afters, &mut response);
     if let Some(name) = &shared.app.server_name {
         response.headers_mut().insert(header::SERVER, name.clone());
     }
@@ -65,25 +73,26 @@ pub(crate) fn set_length(response: &mut Response<Bytes>) {
 
 async fn answer(
     shared: &Shared,
-    request: Request<impl RequestBody>,
+    mut parts: Parts,
+    body: impl RequestBody,
     remote_addr: SocketAddr,
+    afters: &mut Vec<After>,
 ) -> Response<Bytes> {
     let limits = &shared.app.limits;
-    let path = request.uri().path();
-    if let Some(mut rejection) = check_head(&request, limits) {
+    if let Some(mut rejection) = check_head(&parts, body.size_hint().exact(), limits) {
         // A client that sent a bad head may be out of step: start afresh.
         rejection
             .headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
         return rejection;
     }
-    let Some((resolution, params)) = shared.app.router.resolve(request.method(), path) else {
-        let detail = format!("no route matches {} {path}", request.method());
-        return problem(StatusCode::NOT_FOUND, Some(&detail), path);
+    let path = parts.uri.path().to_owned();
+    let Some((resolution, params)) = shared.app.router.resolve(&parts.method, &path) else {
+        let detail = format!("no route matches {} {path}", parts.method);
+        return problem(StatusCode::NOT_FOUND, Some(&detail), &path);
     };
-    let endpoint = match resolution {
-        Resolution::Endpoint(Endpoint::Fixed(fixed)) => return fixed.to_response(),
-        Resolution::Endpoint(Endpoint::External(endpoint)) => *endpoint,
+    let (endpoint, layers) = match resolution {
+        Resolution::Endpoint(endpoint, layers) => (endpoint, layers),
         Resolution::Options(allow) => {
             let mut response = Response::new(Bytes::new());
             *response.status_mut() = StatusCode::NO_CONTENT;
@@ -91,8 +100,8 @@ async fn answer(
             return response;
         }
         Resolution::NotAllowed(allow) => {
-            let detail = format!("{} is not allowed on {path}", request.method());
-            let mut response = problem(StatusCode::METHOD_NOT_ALLOWED, Some(&detail), path);
+            let detail = format!("{} is not allowed on {path}", parts.method);
+            let mut response = problem(StatusCode::METHOD_NOT_ALLOWED, Some(&detail), &path);
             response.headers_mut().insert(header::ALLOW, allow.clone());
             return response;
         }
@@ -104,11 +113,17 @@ async fn answer(
             Ok(Cow::Owned(value)) => values.push(value),
             Err(_) => {
                 let detail = format!("path parameter '{name}' is not valid UTF-8 once decoded");
-                return problem(StatusCode::BAD_REQUEST, Some(&detail), path);
+                return problem(StatusCode::BAD_REQUEST, Some(&detail), &path);
             }
         }
     }
-    let (parts, body) = request.into_parts();
+    if let Some(response) = middleware::before(layers, &mut parts, afters) {
+        return response;
+    }
+    let endpoint = match endpoint {
+        Endpoint::Fixed(fixed) => return fixed.to_response(),
+        Endpoint::External(endpoint) => *endpoint,
+    };
     let body = match read_body(body, limits.body_size).await {
         Ok(body) => body,
         Err(status) => {
@@ -118,11 +133,10 @@ async fn answer(
                 }
                 _ => "the request body could not be read".to_owned(),
             };
-            return problem(status, Some(&detail), parts.uri.path());
+            return problem(status, Some(&detail), &path);
         }
     };
     let (reply, answer) = oneshot::channel();
-    let uri = parts.uri.clone();
     shared.dispatch.dispatch(Call {
         endpoint,
         method: parts.method,
@@ -139,24 +153,28 @@ async fn answer(
         Ok(Err(_)) => problem(
             StatusCode::SERVICE_UNAVAILABLE,
             Some("the server stopped before the handler answered"),
-            uri.path(),
+            &path,
         ),
         Err(_) => {
             let detail = format!(
                 "the handler did not answer within {} ms",
                 limits.request_timeout.as_millis()
             );
-            problem(StatusCode::SERVICE_UNAVAILABLE, Some(&detail), uri.path())
+            problem(StatusCode::SERVICE_UNAVAILABLE, Some(&detail), &path)
         }
     }
 }
 
 /// Checks what can be checked before routing: target length, `Host`, header
 /// size and a declared body length.
-fn check_head<B: Body>(request: &Request<B>, limits: &crate::Limits) -> Option<Response<Bytes>> {
-    let path = request.uri().path();
+fn check_head(
+    request: &Parts,
+    declared: Option<u64>,
+    limits: &crate::Limits,
+) -> Option<Response<Bytes>> {
+    let path = request.uri.path();
     let target = request
-        .uri()
+        .uri
         .path_and_query()
         .map_or(path.len(), |pq| pq.as_str().len());
     if target > limits.uri_length {
@@ -167,8 +185,8 @@ fn check_head<B: Body>(request: &Request<B>, limits: &crate::Limits) -> Option<R
         // The target itself is the problem: it is not echoed back as `instance`.
         return Some(problem(StatusCode::URI_TOO_LONG, Some(&detail), ""));
     }
-    let headers = request.headers();
-    if request.version() == Version::HTTP_11 {
+    let headers = &request.headers;
+    if request.version == Version::HTTP_11 {
         let mut hosts = headers.get_all(header::HOST).iter();
         let valid = matches!((hosts.next(), hosts.next()), (Some(host), None) if valid_host(host));
         if !valid {
@@ -191,7 +209,6 @@ fn check_head<B: Body>(request: &Request<B>, limits: &crate::Limits) -> Option<R
             path,
         ));
     }
-    let declared = request.body().size_hint().exact();
     if declared.is_some_and(|length| length > limits.body_size as u64) {
         let detail = format!("the request body is larger than {} bytes", limits.body_size);
         return Some(problem(StatusCode::PAYLOAD_TOO_LARGE, Some(&detail), path));

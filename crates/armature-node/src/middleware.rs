@@ -1,0 +1,115 @@
+//! Native middleware as JS declares them, and the ones JS runs itself: a
+//! native middleware declared inside a JS middleware runs at its place in the
+//! chain, on the JS thread, through `layerBefore` and `layerAfter`. Those
+//! declared before any JS middleware run on the engine's threads instead.
+
+use std::sync::Arc;
+
+use armature_engine::http::{Request, Response};
+use armature_engine::middleware::{self, After, Flow, Layer, Layers};
+use armature_engine::Bytes;
+use napi::bindgen_prelude::{Buffer, Either};
+use napi_derive::napi;
+
+use crate::bridge::{response_parts, WholeResponse};
+use crate::error::{coded, CodedError};
+use crate::server::NativeServer;
+
+/// A native middleware as JS describes it: its kind and its options.
+#[napi(object)]
+pub struct MiddlewareSpec {
+    /// `securityHeaders`, `requestId`, …
+    pub kind: String,
+    /// The options, checked by the engine.
+    pub options: serde_json::Value,
+}
+
+pub(crate) fn build_layers(specs: Option<Vec<MiddlewareSpec>>) -> Result<Layers, CodedError> {
+    specs
+        .unwrap_or_default()
+        .into_iter()
+        .map(|spec| middleware::from_json(&spec.kind, spec.options).map_err(coded))
+        .collect::<Result<Vec<Arc<dyn Layer>>, _>>()
+        .map(Layers::from)
+}
+
+/// Checks a native middleware's options, throwing `ERR_ARMATURE_INVALID_OPTION`
+/// naming the problem; JS calls it where the middleware is made.
+// napi registers exports only outside `cfg(test)`, so a test build sees no caller.
+#[cfg_attr(test, allow(dead_code))]
+#[napi]
+pub fn check_middleware(spec: MiddlewareSpec) -> Result<(), CodedError> {
+    build_layers(Some(vec![spec])).map(drop)
+}
+
+fn missing() -> napi::Error {
+    napi::Error::from_reason("native middleware: no such middleware or request")
+}
+
+#[napi]
+impl NativeServer {
+    /// Runs the request side of inline middleware `index` on request `id`;
+    /// returns its answer when it answers the request itself.
+    #[napi]
+    pub fn layer_before(&mut self, index: u32, id: u32) -> napi::Result<Option<WholeResponse>> {
+        let layer = self.inline.get(index as usize).cloned().ok_or_else(missing)?;
+        let call = self.inflight.get_mut(id as usize).ok_or_else(missing)?;
+        let (mut parts, ()) = Request::new(()).into_parts();
+        parts.method = call.method.clone();
+        parts.uri = call.uri.clone();
+        parts.version = call.version;
+        parts.headers = std::mem::take(&mut call.headers);
+        let flow = layer.before(&mut parts);
+        call.headers = parts.headers;
+        match flow {
+            Flow::Respond(response) => Ok(Some(WholeResponse::from(response))),
+            Flow::Next(after) => {
+                if let Some(after) = after {
+                    self.afters.entry(id).or_default().push((index, after));
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// Runs the response side of inline middleware `index` of request `id` on
+    /// a response (status, content-type code, alternating header names and
+    /// values, body) and returns the response it leaves.
+    #[napi]
+    pub fn layer_after(
+        &mut self,
+        index: u32,
+        id: u32,
+        status: u32,
+        content_type: u32,
+        headers: Vec<String>,
+        body: Option<Either<String, Buffer>>,
+    ) -> napi::Result<WholeResponse> {
+        let pairs = headers.chunks_exact(2).map(|pair| (pair[0].as_str(), pair[1].as_str()));
+        let (status, headers) = response_parts(status, content_type, pairs).map_err(napi::Error::from_reason)?;
+        let body = match body {
+            None => Bytes::new(),
+            Some(Either::A(text)) => Bytes::from(text),
+            Some(Either::B(bytes)) => Bytes::copy_from_slice(&bytes),
+        };
+        let mut response = Response::new(body);
+        *response.status_mut() = status;
+        *response.headers_mut() = headers;
+        if let Some(after) = self.take_after(id, index) {
+            after(&mut response);
+        }
+        Ok(WholeResponse::from(response))
+    }
+}
+
+impl NativeServer {
+    fn take_after(&mut self, id: u32, index: u32) -> Option<After> {
+        let pending = self.afters.get_mut(&id)?;
+        let at = pending.iter().rposition(|(i, _)| *i == index)?;
+        let (_, after) = pending.remove(at);
+        if pending.is_empty() {
+            self.afters.remove(&id);
+        }
+        Some(after)
+    }
+}

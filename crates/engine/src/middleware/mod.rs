@@ -1,0 +1,82 @@
+//! Native middleware: code that runs on the engine's threads around a request,
+//! before its handler and on its response, and never calls into JavaScript.
+//!
+//! A [`Layer`] sees the request head first and either lets it go on, with an
+//! optional hook for the response, or answers it at once. App-wide layers wrap
+//! everything the engine answers (404, 405 and limit errors included); route
+//! layers wrap one route.
+
+mod request_id;
+mod security_headers;
+
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::request::Parts;
+use http::Response;
+use serde::de::DeserializeOwned;
+
+use crate::Error;
+pub use request_id::RequestId;
+pub use security_headers::SecurityHeaders;
+
+/// Work a layer left for the response, run once it exists.
+pub type After = Box<dyn FnOnce(&mut Response<Bytes>) + Send>;
+
+/// What a layer decides for a request.
+pub enum Flow {
+    /// Go on to the next layer, and run the hook on the response, if any.
+    Next(Option<After>),
+    /// Answer with this response; inner layers and the handler do not run.
+    Respond(Response<Bytes>),
+}
+
+/// One native middleware.
+pub trait Layer: Send + Sync + fmt::Debug {
+    /// Sees, and may change, the request head before the handler runs.
+    fn before(&self, request: &mut Parts) -> Flow;
+}
+
+/// Layers in the order they were declared, outermost first.
+pub type Layers = Arc<[Arc<dyn Layer>]>;
+
+/// Runs the request side of `layers`, collecting their response hooks in
+/// `afters`; returns the response of a layer that answered.
+pub(crate) fn before(
+    layers: &[Arc<dyn Layer>],
+    request: &mut Parts,
+    afters: &mut Vec<After>,
+) -> Option<Response<Bytes>> {
+    for layer in layers {
+        match layer.before(request) {
+            Flow::Next(after) => afters.extend(after),
+            Flow::Respond(response) => return Some(response),
+        }
+    }
+    None
+}
+
+/// Runs the response hooks, innermost layer first.
+pub(crate) fn after(afters: Vec<After>, response: &mut Response<Bytes>) {
+    for after in afters.into_iter().rev() {
+        after(response);
+    }
+}
+
+/// Builds the middleware named `kind` from its options as JSON, as bindings
+/// pass them; a bad option is an [`Error::is_invalid_option`] naming it.
+pub fn from_json(kind: &str, options: serde_json::Value) -> Result<Arc<dyn Layer>, Error> {
+    match kind {
+        "securityHeaders" => Ok(Arc::new(SecurityHeaders::new(parse(kind, options)?)?)),
+        "requestId" => Ok(Arc::new(RequestId::new(parse(kind, options)?)?)),
+        _ => Err(Error::invalid_option(format!(
+            "unknown native middleware '{kind}'"
+        ))),
+    }
+}
+
+fn parse<T: DeserializeOwned>(kind: &str, options: serde_json::Value) -> Result<T, Error> {
+    serde_json::from_value(options)
+        .map_err(|error| Error::invalid_option(format!("{kind} options: {error}")))
+}

@@ -1,0 +1,73 @@
+//! Request ids: keeps a well-formed id the client sent or makes one, puts it
+//! on the request (so handlers and logs read it) and echoes it on the response.
+
+use http::request::Parts;
+use http::{HeaderName, HeaderValue};
+use serde::Deserialize;
+
+use super::{Flow, Layer};
+use crate::Error;
+
+/// Options of [`RequestId`], as JS passes them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RequestIdOptions {
+    /// The header carrying the id. Default `x-request-id`.
+    header: Option<String>,
+    /// Keep a well-formed id sent by the client. Default true.
+    trust_incoming: Option<bool>,
+}
+
+/// The longest incoming id kept.
+const MAX_LEN: usize = 128;
+
+/// Gives every request an id.
+#[derive(Debug)]
+pub struct RequestId {
+    header: HeaderName,
+    trust_incoming: bool,
+}
+
+impl RequestId {
+    /// Checks the header name.
+    pub fn new(options: RequestIdOptions) -> Result<Self, Error> {
+        let name = options.header.unwrap_or_else(|| "x-request-id".to_owned());
+        let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            Error::invalid_option(format!("requestId: '{name}' is not a valid header name"))
+        })?;
+        Ok(Self {
+            header,
+            trust_incoming: options.trust_incoming.unwrap_or(true),
+        })
+    }
+}
+
+/// An id from a client is kept only when short and made of URL-safe characters.
+fn well_formed(value: &HeaderValue) -> bool {
+    let bytes = value.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= MAX_LEN
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.~:+/=".contains(b))
+}
+
+impl Layer for RequestId {
+    fn before(&self, request: &mut Parts) -> Flow {
+        let mut incoming = request.headers.get_all(&self.header).iter();
+        let kept = match (incoming.next(), incoming.next()) {
+            (Some(value), None) if self.trust_incoming && well_formed(value) => Some(value.clone()),
+            _ => None,
+        };
+        let id = kept.unwrap_or_else(|| {
+            let mut buffer = uuid::Uuid::encode_buffer();
+            let text = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buffer);
+            HeaderValue::from_str(text).expect("a UUID is a valid header value")
+        });
+        request.headers.insert(self.header.clone(), id.clone());
+        let header = self.header.clone();
+        Flow::Next(Some(Box::new(move |response| {
+            response.headers_mut().entry(header).or_insert(id);
+        })))
+    }
+}

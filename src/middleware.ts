@@ -1,0 +1,122 @@
+import type { MiddlewareSpec, WholeResponse } from '../index.js'
+import { binding } from './native.js'
+import { HttpResponse } from './response.js'
+import type { Middleware } from './routing.js'
+
+/**
+ * A middleware that runs inside the engine: `SecurityHeaders.default()`,
+ * `RequestId.default()`, … Pass it to `wrap` like a JS middleware.
+ *
+ * Native middleware declared before every JS middleware of a route run on the
+ * engine's threads and cost the JS thread nothing; app-wide ones also wrap the
+ * engine's own answers (404, 405, limit errors). One declared inside a JS
+ * middleware runs at its place in the chain, on the JS thread.
+ */
+export class NativeMiddleware {
+  /** @internal what the engine builds it from */
+  readonly spec: MiddlewareSpec
+
+  /** @internal checks the options at once: a bad one throws `ERR_ARMATURE_INVALID_OPTION` here. */
+  constructor(kind: string, options: object) {
+    this.spec = { kind, options }
+    binding.checkMiddleware(this.spec)
+  }
+}
+
+/** A JS or a native middleware. */
+export type AnyMiddleware<D = any> = Middleware<D> | NativeMiddleware
+
+/** A header value, or `false` to leave the header out. */
+export type HeaderSetting = string | false
+
+/** Options of `SecurityHeaders.new`; every header is only set when the response has none. */
+export interface SecurityHeadersOptions {
+  /**
+   * `Content-Security-Policy`: directives by name, each a list of sources or
+   * `false` to drop a default one; `false` sends no policy.
+   * @default helmet's policy: `default-src 'self'`, `script-src 'self'`, `object-src 'none'`, …
+   * @example { directives: { 'img-src': ["'self'", 'https://cdn.example.com'] } }
+   */
+  contentSecurityPolicy?:
+    | false
+    | {
+        directives?: Record<string, string[] | false>
+        /** Start from the default directives. @default true */
+        useDefaults?: boolean
+      }
+  /**
+   * `Strict-Transport-Security`; `false` sends none. Preloading needs a year
+   * and subdomains.
+   * @default { maxAge: 31536000, includeSubDomains: true, preload: false }
+   */
+  strictTransportSecurity?: false | { maxAge?: number; includeSubDomains?: boolean; preload?: boolean }
+  /**
+   * Any other header by name: a value replaces the default, `false` drops it.
+   * Defaults: `cross-origin-opener-policy: same-origin`,
+   * `cross-origin-resource-policy: same-origin`, `origin-agent-cluster: ?1`,
+   * `referrer-policy: no-referrer`, `x-content-type-options: nosniff`,
+   * `x-dns-prefetch-control: off`, `x-download-options: noopen`,
+   * `x-frame-options: SAMEORIGIN`, `x-permitted-cross-domain-policies: none`,
+   * `x-xss-protection: 0`.
+   * @example { 'x-frame-options': 'DENY', 'x-download-options': false }
+   */
+  headers?: Record<string, HeaderSetting>
+}
+
+/** helmet-like security headers, set natively on every response that lacks them. */
+export const SecurityHeaders = {
+  /** The defaults (see {@link SecurityHeadersOptions}). */
+  default: (): NativeMiddleware => new NativeMiddleware('securityHeaders', {}),
+  /** The defaults changed by `options`. */
+  new: (options: SecurityHeadersOptions): NativeMiddleware => new NativeMiddleware('securityHeaders', options),
+}
+
+/** Options of `RequestId.new`. */
+export interface RequestIdOptions {
+  /** The header that carries the id, on the request and the response. @default 'x-request-id' */
+  header?: string
+  /** Keep an id the client sent when it is 1–128 URL-safe characters. @default true */
+  trustIncoming?: boolean
+}
+
+/**
+ * Gives every request an id (a random UUID unless the client sent a valid
+ * one), readable in handlers as `req.header('x-request-id')` and echoed on the
+ * response.
+ */
+export const RequestId = {
+  /** `x-request-id`, trusting a valid incoming id. */
+  default: (): NativeMiddleware => new NativeMiddleware('requestId', {}),
+  /** With another header, or without trusting the client. */
+  new: (options: RequestIdOptions): NativeMiddleware => new NativeMiddleware('requestId', options),
+}
+
+/** A response handed back by native code, as an `HttpResponse`. */
+function fromWhole(whole: WholeResponse): HttpResponse {
+  const response = new HttpResponse(whole.body.length === 0 ? undefined : whole.body, { status: whole.status })
+  for (let i = 0; i + 1 < whole.headers.length; i += 2) {
+    response.appendHeader(whole.headers[i] as string, whole.headers[i + 1] as string)
+  }
+  return response
+}
+
+function bodyOf(body: HttpResponse['body']): string | Buffer | undefined {
+  if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) return body
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+}
+
+/**
+ * A native middleware declared inside a JS one, as a JS middleware: it runs
+ * the engine's code for the inline middleware `index` at its place in the
+ * chain, synchronously on the JS thread.
+ */
+export function inline(index: number): Middleware<any> {
+  return (req, next) => {
+    const native = req.native
+    const early = native.layerBefore(index, req.slot)
+    if (early) return fromWhole(early)
+    return next(req).then((res) =>
+      fromWhole(native.layerAfter(index, req.slot, res.status, res.contentType, res.headerList ?? [], bodyOf(res.body))),
+    )
+  }
+}
