@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest'
+import { App, get, HttpResponse, RequestId, scope, SecurityHeaders, type Middleware } from '@armature/core'
+import { start } from './helpers.js'
+
+const HELMET = {
+  'content-security-policy':
+    "base-uri 'self';default-src 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline';upgrade-insecure-requests",
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'SAMEORIGIN',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+
+function pick(headers: Headers, names: string[]): Record<string, string | null> {
+  return Object.fromEntries(names.map((name) => [name, headers.get(name)]))
+}
+
+describe('SecurityHeaders', () => {
+  it('sets helmet-like defaults on handler, constant and engine answers', async () => {
+    const server = await start(
+      App.new()
+        .wrap(SecurityHeaders.default())
+        .route('/', get(() => 'hi'))
+        .route('/fixed', get(HttpResponse.text('fixed'))),
+    )
+    for (const path of ['/', '/fixed', '/missing']) {
+      const res = await fetch(`${server.url}${path}`)
+      expect(pick(res.headers, Object.keys(HELMET)), path).toEqual(HELMET)
+    }
+    const preflight = await fetch(`${server.url}/`, { method: 'OPTIONS' })
+    expect(preflight.headers.get('x-frame-options')).toBe('SAMEORIGIN')
+  })
+
+  it('never replaces a header the handler set', async () => {
+    const server = await start(
+      App.new()
+        .wrap(SecurityHeaders.default())
+        .route('/', get(() => HttpResponse.text('hi').header('x-frame-options', 'DENY'))),
+    )
+    const res = await fetch(`${server.url}/`)
+    expect(res.headers.get('x-frame-options')).toBe('DENY')
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+  })
+
+  it('builds the policy and headers from options', async () => {
+    const server = await start(
+      App.new()
+        .wrap(
+          SecurityHeaders.new({
+            contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'https://cdn.example.com'], 'upgrade-insecure-requests': false } },
+            strictTransportSecurity: { maxAge: 63072000, preload: true },
+            headers: { 'x-frame-options': 'DENY', 'x-download-options': false, 'permissions-policy': 'camera=()' },
+          }),
+        )
+        .route('/', get(() => 'hi')),
+    )
+    const res = await fetch(`${server.url}/`)
+    const csp = res.headers.get('content-security-policy') ?? ''
+    expect(csp).toContain("img-src 'self' https://cdn.example.com")
+    expect(csp).toContain("default-src 'self'")
+    expect(csp).not.toContain('upgrade-insecure-requests')
+    expect(pick(res.headers, ['strict-transport-security', 'x-frame-options', 'x-download-options', 'permissions-policy'])).toEqual({
+      'strict-transport-security': 'max-age=63072000; includeSubDomains; preload',
+      'x-frame-options': 'DENY',
+      'x-download-options': null,
+      'permissions-policy': 'camera=()',
+    })
+  })
+
+  it('turns whole headers off', async () => {
+    const server = await start(
+      App.new()
+        .wrap(SecurityHeaders.new({ contentSecurityPolicy: false, strictTransportSecurity: false }))
+        .route('/', get(() => 'hi')),
+    )
+    const res = await fetch(`${server.url}/`)
+    expect(pick(res.headers, ['content-security-policy', 'strict-transport-security', 'x-frame-options'])).toEqual({
+      'content-security-policy': null,
+      'strict-transport-security': null,
+      'x-frame-options': 'SAMEORIGIN',
+    })
+  })
+
+  it('throws ERR_ARMATURE_INVALID_OPTION for options it cannot use, where they are made', () => {
+    const cases: [() => unknown, string][] = [
+      [() => SecurityHeaders.new({ headers: { 'bad name': 'x' } }), "'bad name' is not a valid header name"],
+      [() => SecurityHeaders.new({ headers: { 'x-a': 'line\nbreak' } }), "the value of 'x-a' is not a valid header value"],
+      [() => SecurityHeaders.new({ strictTransportSecurity: { maxAge: 60, preload: true } }), 'preload needs maxAge of at least 31536000'],
+      [() => SecurityHeaders.new({ contentSecurityPolicy: { directives: { 'Script-Src': ["'self'"] } } }), "directive 'Script-Src' is not a directive name"],
+      [() => SecurityHeaders.new({ contentSecurityPolicy: { directives: { 'script-src': ["'self'; evil"] } } }), 'is not a single source'],
+      [() => SecurityHeaders.new({ frameOptions: 'DENY' } as never), 'unknown field `frameOptions`'],
+    ]
+    for (const [make, message] of cases) {
+      expect(make).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_OPTION', message: expect.stringContaining(message) }))
+    }
+  })
+})
+
+describe('RequestId', () => {
+  it('gives each request an id the handler reads and the response echoes', async () => {
+    const server = await start(App.new().wrap(RequestId.default()).route('/', get((req) => req.header('x-request-id') ?? 'none')))
+    const [a, b] = await Promise.all([fetch(`${server.url}/`), fetch(`${server.url}/`)])
+    const idA = a.headers.get('x-request-id') ?? ''
+    expect(idA).toMatch(UUID)
+    expect(await a.text()).toBe(idA)
+    expect(b.headers.get('x-request-id')).not.toBe(idA)
+    const missing = await fetch(`${server.url}/missing`)
+    expect(missing.headers.get('x-request-id')).toMatch(UUID)
+  })
+
+  it('keeps a well-formed incoming id and replaces a malformed one', async () => {
+    const server = await start(App.new().wrap(RequestId.default()).route('/', get((req) => req.header('x-request-id') ?? 'none')))
+    const kept = await fetch(`${server.url}/`, { headers: { 'x-request-id': 'trace-42.a:b' } })
+    expect(kept.headers.get('x-request-id')).toBe('trace-42.a:b')
+    expect(await kept.text()).toBe('trace-42.a:b')
+    for (const bad of ['has space', 'x'.repeat(129), '<script>']) {
+      const res = await fetch(`${server.url}/`, { headers: { 'x-request-id': bad } })
+      expect(res.headers.get('x-request-id'), bad).toMatch(UUID)
+    }
+  })
+
+  it('uses another header, and can ignore the client', async () => {
+    const server = await start(
+      App.new()
+        .wrap(RequestId.new({ header: 'x-correlation-id', trustIncoming: false }))
+        .route('/', get((req) => req.header('x-correlation-id') ?? 'none')),
+    )
+    const res = await fetch(`${server.url}/`, { headers: { 'x-correlation-id': 'mine' } })
+    expect(res.headers.get('x-correlation-id')).toMatch(UUID)
+    expect(res.headers.get('x-request-id')).toBeNull()
+    expect(() => RequestId.new({ header: 'no good' })).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_OPTION' }))
+  })
+})
+
+describe('native and JS middleware together', () => {
+  /** Reports what it saw of the request before `next` and of the response after it. */
+  const observer: Middleware = async (req, next) => {
+    const before = req.header('x-request-id') ?? 'none'
+    const res = await next(req)
+    return res.header('x-seen-id', before).header('x-seen-frame', res.headers['x-frame-options'] ?? 'none')
+  }
+
+  it('runs native middleware declared first around the JS ones', async () => {
+    const server = await start(
+      App.new().wrap(RequestId.default()).wrap(SecurityHeaders.default()).wrap(observer).route('/', get(() => 'hi')),
+    )
+    const res = await fetch(`${server.url}/`)
+    expect(res.headers.get('x-seen-id')).toMatch(UUID)
+    // The engine adds security headers after the JS chain answered.
+    expect(res.headers.get('x-seen-frame')).toBe('none')
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN')
+  })
+
+  it('runs native middleware declared after a JS one inside it, in order', async () => {
+    const server = await start(
+      App.new()
+        .wrap(observer)
+        .wrap(RequestId.default())
+        .wrap(SecurityHeaders.default())
+        .route('/', get((req) => req.header('x-request-id') ?? 'none')),
+    )
+    const res = await fetch(`${server.url}/`)
+    const id = res.headers.get('x-request-id') ?? ''
+    expect(id).toMatch(UUID)
+    expect(await res.text()).toBe(id)
+    expect(res.headers.get('x-seen-id')).toBe('none')
+    expect(res.headers.get('x-seen-frame')).toBe('SAMEORIGIN')
+  })
+
+  it('applies scope and route middleware to their routes only, constant responses included', async () => {
+    const denyFrames = SecurityHeaders.new({ contentSecurityPolicy: false, headers: { 'x-frame-options': 'DENY' } })
+    const server = await start(
+      App.new()
+        .wrap(observer)
+        .route('/open', get(() => 'open'))
+        .route('/traced', get(() => 'traced').wrap(RequestId.default()))
+        .service(scope('/admin').wrap(denyFrames).route('/', get(() => 'admin')).route('/static', get(HttpResponse.text('static')))),
+    )
+    const [open, traced, admin, fixed] = await Promise.all(
+      ['/open', '/traced', '/admin', '/admin/static'].map((path) => fetch(`${server.url}${path}`)),
+    )
+    expect(open?.headers.get('x-frame-options')).toBeNull()
+    expect(open?.headers.get('x-request-id')).toBeNull()
+    expect(traced?.headers.get('x-request-id')).toMatch(UUID)
+    expect(admin?.headers.get('x-frame-options')).toBe('DENY')
+    expect(admin?.headers.get('x-seen-frame')).toBe('DENY')
+    expect(fixed?.headers.get('x-frame-options')).toBe('DENY')
+    expect(fixed?.headers.get('x-seen-frame')).toBeNull()
+  })
+})
