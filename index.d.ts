@@ -23,10 +23,9 @@ export declare class NativeApp {
   route(methods: Array<string> | undefined | null, path: string, endpoint: number, middleware?: Array<MiddlewareSpec> | undefined | null): Array<string>
   /**
    * Routes `methods` on `path` to a response the engine serves by itself,
-   * without calling JS. `content_type` is a code as for `respond`;
-   * `headers` alternate names and values.
+   * without calling JS, inside the native `middleware`.
    */
-  fixedRoute(methods: Array<string> | undefined | null, path: string, status: number, contentType: number, headers: Array<string>, body: string | Buffer, middleware?: Array<MiddlewareSpec> | undefined | null): Array<string>
+  fixedRoute(methods: Array<string> | undefined | null, path: string, response: ConstantResponse, middleware?: Array<MiddlewareSpec> | undefined | null): Array<string>
   /**
    * Starts a server with a frozen copy of this route table. `wake` is
    * called (weakly: it does not keep Node alive) whenever requests wait in
@@ -128,6 +127,18 @@ export declare class NativeServer {
  * naming the problem; JS calls it where the middleware is made.
  */
 export declare function checkMiddleware(spec: MiddlewareSpec): void
+
+/** A response fixed when the app is built. */
+export interface ConstantResponse {
+  /** The status code. */
+  status: number
+  /** A content-type code as for `respond`. */
+  contentType: number
+  /** Alternating header names and values. */
+  headers: Array<string>
+  /** The body. */
+  body: string | Buffer
+}
 
 /** Every code JS can see, for the test that keeps codes, docs and types in sync. */
 export declare function errorCodes(): Array<string>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { App, get, HttpResponse, RequestId, scope, SecurityHeaders, type Middleware } from '@armature/core'
+import { App, Cors, get, HttpResponse, RequestId, scope, SecurityHeaders, type Middleware } from '@armature/core'
 import { start } from './helpers.js'
 
 const HELMET = {
@@ -195,5 +195,98 @@ describe('native and JS middleware together', () => {
     expect(admin?.headers.get('x-seen-frame')).toBe('DENY')
     expect(fixed?.headers.get('x-frame-options')).toBe('DENY')
     expect(fixed?.headers.get('x-seen-frame')).toBeNull()
+  })
+})
+
+describe('Cors', () => {
+  const preflight = (url: string, origin: string, method = 'PUT', headers?: string) =>
+    fetch(url, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': method, ...(headers ? { 'access-control-request-headers': headers } : {}) },
+    })
+
+  it('answers preflights natively, before JS middleware and for any path', async () => {
+    let jsRan = 0
+    const server = await start(
+      App.new()
+        .wrap(Cors.permissive())
+        .wrap(async (req, next) => {
+          jsRan++
+          return next(req)
+        })
+        .route('/items', get(() => 'items')),
+    )
+    const res = await preflight(`${server.url}/items`, 'https://app.example.com', 'DELETE', 'x-token, content-type')
+    expect(res.status).toBe(204)
+    expect(pick(res.headers, ['access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers', 'access-control-max-age'])).toEqual({
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': 'GET, HEAD, PUT, PATCH, POST, DELETE',
+      'access-control-allow-headers': 'x-token, content-type',
+      'access-control-max-age': null,
+    })
+    expect(jsRan).toBe(0)
+    const actual = await fetch(`${server.url}/items`, { headers: { origin: 'https://app.example.com' } })
+    expect(actual.headers.get('access-control-allow-origin')).toBe('*')
+    expect(actual.headers.get('vary')).toBeNull()
+    expect(await actual.text()).toBe('items')
+    expect(jsRan).toBe(1)
+    // A plain OPTIONS (no preflight) still gets the route table's Allow.
+    const options = await fetch(`${server.url}/items`, { method: 'OPTIONS' })
+    expect(options.headers.get('allow')).toBe('GET, HEAD, OPTIONS')
+  })
+
+  it('allows listed origins and patterns only, with credentials, max age and exposed headers', async () => {
+    const server = await start(
+      App.new()
+        .wrap(
+          Cors.new({
+            origins: ['https://app.example.com', 'https://*.example.org'],
+            methods: ['GET', 'POST'],
+            headers: ['content-type', 'x-token'],
+            credentials: true,
+            maxAge: 600,
+            exposeHeaders: ['x-total'],
+          }),
+        )
+        .route('/', get(() => HttpResponse.text('hi').header('vary', 'Accept-Encoding').header('x-total', '3'))),
+    )
+    const allowed = await preflight(`${server.url}/`, 'https://app.example.com', 'POST')
+    expect(pick(allowed.headers, ['access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers', 'access-control-allow-credentials', 'access-control-max-age', 'vary'])).toEqual({
+      'access-control-allow-origin': 'https://app.example.com',
+      'access-control-allow-methods': 'GET, POST',
+      'access-control-allow-headers': 'content-type, x-token',
+      'access-control-allow-credentials': 'true',
+      'access-control-max-age': '600',
+      'vary': 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
+    })
+    const refused = await preflight(`${server.url}/`, 'https://evil.example.com')
+    expect(refused.status).toBe(204)
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull()
+    const sub = await fetch(`${server.url}/`, { headers: { origin: 'https://api.eu.example.org:8443' } })
+    expect(pick(sub.headers, ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers', 'vary'])).toEqual({
+      'access-control-allow-origin': 'https://api.eu.example.org:8443',
+      'access-control-allow-credentials': 'true',
+      'access-control-expose-headers': 'x-total',
+      'vary': 'Accept-Encoding, Origin',
+    })
+    for (const origin of ['https://example.org', 'http://api.example.org', 'https://app.example.com.evil.net']) {
+      const res = await fetch(`${server.url}/`, { headers: { origin } })
+      expect(res.headers.get('access-control-allow-origin'), origin).toBeNull()
+      expect(res.headers.get('vary'), origin).toBe('Accept-Encoding, Origin')
+    }
+  })
+
+  it('throws ERR_ARMATURE_INVALID_OPTION for unusable options', () => {
+    const cases: [() => unknown, string][] = [
+      [() => Cors.new({ origins: ['app.example.com'] }), "origin 'app.example.com' is not scheme://host[:port]"],
+      [() => Cors.new({ origins: ['https://a*.example.com'] }), 'a wildcard must be a whole leading label'],
+      [() => Cors.new({ credentials: true }), 'credentials need a list of origins'],
+      [() => Cors.new({ methods: ['GET POST'] }), "'GET POST' is not a method"],
+      [() => Cors.new({ exposeHeaders: ['bad header'] }), "'bad header' is not a header name"],
+      [() => Cors.new({ origins: 'all' as '*' }), 'origins must be "*" or a list'],
+    ]
+    for (const [make, message] of cases) {
+      expect(make).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_OPTION', message: expect.stringContaining(message) }))
+    }
   })
 })

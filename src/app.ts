@@ -1,4 +1,4 @@
-import type { MiddlewareSpec, NativeApp, NativeServer, ServerOptions } from '../index.js'
+import type { ConstantResponse, MiddlewareSpec, NativeApp, NativeServer, ServerOptions } from '../index.js'
 import { binding } from './native.js'
 import { defaultError, Dispatcher, type Endpoint, type ErrorResponder, type HandlerResult } from './bridge.js'
 import type { Request } from './request.js'
@@ -70,7 +70,7 @@ function check(table: NativeApp, path: string, router: MethodRouter<any, any>): 
   for (const entry of router.entries) {
     const target = entry.target
     if (target instanceof HttpResponse) {
-      table.fixedRoute(entry.methods, path, target.status, target.contentType, target.headerList ?? [], bodyOf(target))
+      table.fixedRoute(entry.methods, path, constant(target))
     } else if (typeof target === 'function') {
       table.route(entry.methods, path, 0)
     } else {
@@ -89,10 +89,14 @@ function leadingNatives(chain: readonly AnyMiddleware[]): number {
   return first < 0 ? chain.length : first
 }
 
-function bodyOf(response: HttpResponse): string | Buffer {
+function constant(response: HttpResponse): ConstantResponse {
   const body = response.body
-  if (body === undefined || typeof body === 'string') return body ?? ''
-  return Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  return {
+    status: response.status,
+    contentType: response.contentType,
+    headers: response.headerList ?? [],
+    body: body === undefined || typeof body === 'string' ? (body ?? '') : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+  }
 }
 
 /**
@@ -265,7 +269,7 @@ export class App<D extends object = Record<never, never>> {
         if (target instanceof HttpResponse) {
           // No JS runs for a constant response: its native middleware all run in the engine.
           const natives = chain.filter(isNative).map((m) => m.spec)
-          table.fixedRoute(entry.methods, path, target.status, target.contentType, target.headerList ?? [], bodyOf(target), natives)
+          table.fixedRoute(entry.methods, path, constant(target), natives)
           continue
         }
         const layers = (chain.slice(0, engine) as NativeMiddleware[]).map((m) => m.spec)

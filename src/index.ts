@@ -8,10 +8,12 @@
 export { App, Scope, scope, type AppOptions, type Limits, type RunOptions } from './app.js'
 export type { HandlerResult } from './bridge.js'
 export {
+  Cors,
   NativeMiddleware,
   RequestId,
   SecurityHeaders,
   type AnyMiddleware,
+  type CorsOptions,
   type HeaderSetting,
   type RequestIdOptions,
   type SecurityHeadersOptions,

@@ -91,6 +91,40 @@ export const RequestId = {
   new: (options: RequestIdOptions): NativeMiddleware => new NativeMiddleware('requestId', options),
 }
 
+/** Options of `Cors.new`. */
+export interface CorsOptions {
+  /**
+   * Origins allowed to read answers: exact (`https://app.example.com`), a
+   * subdomain pattern (`https://*.example.com`), or `'*'` for any.
+   * @default '*'
+   */
+  origins?: '*' | string[]
+  /** Methods a preflight allows. @default ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'] */
+  methods?: string[]
+  /** Request headers a preflight allows; `'*'` allows what it asks for. @default '*' */
+  headers?: '*' | string[]
+  /** Allow credentials (cookies, Authorization); needs a list of origins. @default false */
+  credentials?: boolean
+  /** Seconds a browser may cache a preflight answer. @default none sent */
+  maxAge?: number
+  /** Response headers that scripts may read. @default none */
+  exposeHeaders?: string[]
+}
+
+/**
+ * Cross-origin resource sharing. Preflights (`OPTIONS` with
+ * `Access-Control-Request-Method`) are answered by the engine; answers to
+ * allowed origins get `Access-Control-Allow-Origin` (and `Vary: Origin` when
+ * origins are listed). Declare it before JS middleware so that preflights
+ * never reach them.
+ */
+export const Cors = {
+  /** Any origin, the common methods, any request header; no credentials. */
+  permissive: (): NativeMiddleware => new NativeMiddleware('cors', {}),
+  /** Configured by `options`. */
+  new: (options: CorsOptions): NativeMiddleware => new NativeMiddleware('cors', options),
+}
+
 /** A response handed back by native code, as an `HttpResponse`. */
 function fromWhole(whole: WholeResponse): HttpResponse {
   const response = new HttpResponse(whole.body.length === 0 ? undefined : whole.body, { status: whole.status })

@@ -24,6 +24,19 @@ pub struct NativeApp {
     layers: Vec<Arc<dyn Layer>>,
 }
 
+/// A response fixed when the app is built.
+#[napi(object)]
+pub struct ConstantResponse {
+    /// The status code.
+    pub status: u16,
+    /// A content-type code as for `respond`.
+    pub content_type: u32,
+    /// Alternating header names and values.
+    pub headers: Vec<String>,
+    /// The body.
+    pub body: Either<String, Buffer>,
+}
+
 #[napi]
 impl NativeApp {
     /// An empty route table.
@@ -35,7 +48,8 @@ impl NativeApp {
     /// Adds native middleware around every request, inside those added before.
     #[napi]
     pub fn wrap(&mut self, spec: MiddlewareSpec) -> Result<(), CodedError> {
-        self.layers.extend(build_layers(Some(vec![spec]))?.iter().cloned());
+        self.layers
+            .extend(build_layers(Some(vec![spec]))?.iter().cloned());
         Ok(())
     }
 
@@ -58,25 +72,22 @@ impl NativeApp {
     }
 
     /// Routes `methods` on `path` to a response the engine serves by itself,
-    /// without calling JS. `content_type` is a code as for `respond`;
-    /// `headers` alternate names and values.
+    /// without calling JS, inside the native `middleware`.
     #[napi]
     pub fn fixed_route(
         &mut self,
         methods: Option<Vec<String>>,
         path: String,
-        status: u16,
-        content_type: u32,
-        headers: Vec<String>,
-        body: Either<String, Buffer>,
+        response: ConstantResponse,
         middleware: Option<Vec<MiddlewareSpec>>,
     ) -> Result<Vec<String>, CodedError> {
         let methods = parse_methods(methods, &path)?;
         let layers = build_layers(middleware)?;
-        let body = match body {
+        let body = match response.body {
             Either::A(text) => Bytes::from(text),
             Either::B(bytes) => Bytes::copy_from_slice(&bytes),
         };
+        let headers = &response.headers;
         if headers.len() % 2 != 0 {
             return Err(napi::Error::new(
                 "ERR_ARMATURE_INVALID_ROUTE",
@@ -86,16 +97,17 @@ impl NativeApp {
         let pairs = headers
             .chunks_exact(2)
             .map(|pair| (pair[0].as_str(), pair[1].as_str()));
-        let (status, headers) = response_parts(u32::from(status), content_type, pairs)
-            .map_err(|why| napi::Error::new("ERR_ARMATURE_INVALID_ROUTE", why))?;
-        let mut response = Response::new(body);
-        *response.status_mut() = status;
-        *response.headers_mut() = headers;
+        let (status, headers) =
+            response_parts(u32::from(response.status), response.content_type, pairs)
+                .map_err(|why| napi::Error::new("ERR_ARMATURE_INVALID_ROUTE", why))?;
+        let mut fixed = Response::new(body);
+        *fixed.status_mut() = status;
+        *fixed.headers_mut() = headers;
         self.routes
             .route_layered(
                 &methods,
                 &path,
-                Endpoint::Fixed(FixedResponse::new(response)),
+                Endpoint::Fixed(FixedResponse::new(fixed)),
                 layers,
             )
             .map_err(coded)
@@ -116,8 +128,13 @@ impl NativeApp {
         inline_middleware: Option<Vec<MiddlewareSpec>>,
     ) -> Result<NativeServer, CodedError> {
         let layers = Layers::from(self.layers.clone());
-        let mut server =
-            NativeServer::start(self.routes.clone().build(), layers, &options, &wake, &closed)?;
+        let mut server = NativeServer::start(
+            self.routes.clone().build(),
+            layers,
+            &options,
+            &wake,
+            &closed,
+        )?;
         server.inline = build_layers(inline_middleware)?;
         Ok(server)
     }
@@ -132,7 +149,8 @@ impl NativeApp {
         inline_middleware: Option<Vec<MiddlewareSpec>>,
     ) -> Result<NativeServer, CodedError> {
         let layers = Layers::from(self.layers.clone());
-        let mut server = NativeServer::in_process(self.routes.clone().build(), layers, &options, &wake)?;
+        let mut server =
+            NativeServer::in_process(self.routes.clone().build(), layers, &options, &wake)?;
         server.inline = build_layers(inline_middleware)?;
         Ok(server)
     }

@@ -52,7 +52,11 @@ impl NativeServer {
     /// returns its answer when it answers the request itself.
     #[napi]
     pub fn layer_before(&mut self, index: u32, id: u32) -> napi::Result<Option<WholeResponse>> {
-        let layer = self.inline.get(index as usize).cloned().ok_or_else(missing)?;
+        let layer = self
+            .inline
+            .get(index as usize)
+            .cloned()
+            .ok_or_else(missing)?;
         let call = self.inflight.get_mut(id as usize).ok_or_else(missing)?;
         let (mut parts, ()) = Request::new(()).into_parts();
         parts.method = call.method.clone();
@@ -85,8 +89,11 @@ impl NativeServer {
         headers: Vec<String>,
         body: Option<Either<String, Buffer>>,
     ) -> napi::Result<WholeResponse> {
-        let pairs = headers.chunks_exact(2).map(|pair| (pair[0].as_str(), pair[1].as_str()));
-        let (status, headers) = response_parts(status, content_type, pairs).map_err(napi::Error::from_reason)?;
+        let pairs = headers
+            .chunks_exact(2)
+            .map(|pair| (pair[0].as_str(), pair[1].as_str()));
+        let (status, headers) =
+            response_parts(status, content_type, pairs).map_err(napi::Error::from_reason)?;
         let body = match body {
             None => Bytes::new(),
             Some(Either::A(text)) => Bytes::from(text),

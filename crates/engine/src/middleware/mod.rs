@@ -6,6 +6,7 @@
 //! everything the engine answers (404, 405 and limit errors included); route
 //! layers wrap one route.
 
+mod cors;
 mod request_id;
 mod security_headers;
 
@@ -13,11 +14,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use http::header::VARY;
 use http::request::Parts;
-use http::Response;
+use http::{HeaderMap, HeaderValue, Response};
 use serde::de::DeserializeOwned;
 
 use crate::Error;
+pub use cors::Cors;
 pub use request_id::RequestId;
 pub use security_headers::SecurityHeaders;
 
@@ -70,6 +73,7 @@ pub fn from_json(kind: &str, options: serde_json::Value) -> Result<Arc<dyn Layer
     match kind {
         "securityHeaders" => Ok(Arc::new(SecurityHeaders::new(parse(kind, options)?)?)),
         "requestId" => Ok(Arc::new(RequestId::new(parse(kind, options)?)?)),
+        "cors" => Ok(Arc::new(Cors::new(parse(kind, options)?)?)),
         _ => Err(Error::invalid_option(format!(
             "unknown native middleware '{kind}'"
         ))),
@@ -79,4 +83,20 @@ pub fn from_json(kind: &str, options: serde_json::Value) -> Result<Arc<dyn Layer
 fn parse<T: DeserializeOwned>(kind: &str, options: serde_json::Value) -> Result<T, Error> {
     serde_json::from_value(options)
         .map_err(|error| Error::invalid_option(format!("{kind} options: {error}")))
+}
+
+/// Adds `name` to the response's `Vary` unless it is there (or `Vary: *`),
+/// so that middleware which each vary the answer keep one correct list.
+pub(crate) fn add_vary(headers: &mut HeaderMap, name: &str) {
+    let present = headers.get_all(VARY).iter().any(|value| {
+        value.to_str().is_ok_and(|list| {
+            list.split(',')
+                .map(str::trim)
+                .any(|item| item == "*" || item.eq_ignore_ascii_case(name))
+        })
+    });
+    if !present {
+        let value = HeaderValue::from_str(name).expect("Vary names are header names");
+        headers.append(VARY, value);
+    }
 }

@@ -102,21 +102,40 @@ impl SecurityHeaders {
         match options.content_security_policy {
             Some(Toggle::Off(false)) => {}
             Some(Toggle::On(csp)) => {
-                headers.insert("content-security-policy".into(), csp_value(csp).map_err(invalid)?);
+                headers.insert(
+                    "content-security-policy".into(),
+                    csp_value(csp).map_err(invalid)?,
+                );
             }
             Some(Toggle::Off(true)) | None => {
-                let csp = Csp { directives: BTreeMap::new(), use_defaults: None };
-                headers.insert("content-security-policy".into(), csp_value(csp).map_err(invalid)?);
+                let csp = Csp {
+                    directives: BTreeMap::new(),
+                    use_defaults: None,
+                };
+                headers.insert(
+                    "content-security-policy".into(),
+                    csp_value(csp).map_err(invalid)?,
+                );
             }
         }
         match options.strict_transport_security {
             Some(Toggle::Off(false)) => {}
             Some(Toggle::On(hsts)) => {
-                headers.insert("strict-transport-security".into(), hsts_value(&hsts).map_err(invalid)?);
+                headers.insert(
+                    "strict-transport-security".into(),
+                    hsts_value(&hsts).map_err(invalid)?,
+                );
             }
             Some(Toggle::Off(true)) | None => {
-                let hsts = Hsts { max_age: None, include_sub_domains: None, preload: None };
-                headers.insert("strict-transport-security".into(), hsts_value(&hsts).map_err(invalid)?);
+                let hsts = Hsts {
+                    max_age: None,
+                    include_sub_domains: None,
+                    preload: None,
+                };
+                headers.insert(
+                    "strict-transport-security".into(),
+                    hsts_value(&hsts).map_err(invalid)?,
+                );
             }
         }
         for (name, value) in options.headers {
@@ -136,12 +155,15 @@ impl SecurityHeaders {
             .map(|(name, value)| {
                 let header = HeaderName::from_bytes(name.as_bytes())
                     .map_err(|_| invalid(format!("'{name}' is not a valid header name")))?;
-                let value = HeaderValue::from_str(&value)
-                    .map_err(|_| invalid(format!("the value of '{name}' is not a valid header value")))?;
+                let value = HeaderValue::from_str(&value).map_err(|_| {
+                    invalid(format!("the value of '{name}' is not a valid header value"))
+                })?;
                 Ok((header, value))
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        Ok(Self { headers: headers.into() })
+        Ok(Self {
+            headers: headers.into(),
+        })
     }
 }
 
@@ -149,7 +171,10 @@ fn csp_value(csp: Csp) -> Result<String, String> {
     let mut directives: BTreeMap<String, Vec<String>> = BTreeMap::new();
     if csp.use_defaults.unwrap_or(true) {
         for (name, sources) in CSP_DEFAULTS {
-            directives.insert(name.to_owned(), sources.iter().map(|s| (*s).to_owned()).collect());
+            directives.insert(
+                name.to_owned(),
+                sources.iter().map(|s| (*s).to_owned()).collect(),
+            );
         }
     }
     for (name, sources) in csp.directives {
@@ -164,20 +189,31 @@ fn csp_value(csp: Csp) -> Result<String, String> {
             }
             Toggle::Off(true) => {}
             Toggle::On(sources) => {
-                if let Some(bad) = sources.iter().find(|s| s.contains([';', ',']) || s.trim().is_empty()) {
-                    return Err(format!("Content-Security-Policy source '{bad}' of '{name}' is not a single source"));
+                if let Some(bad) = sources
+                    .iter()
+                    .find(|s| s.contains([';', ',']) || s.trim().is_empty())
+                {
+                    return Err(format!(
+                        "Content-Security-Policy source '{bad}' of '{name}' is not a single source"
+                    ));
                 }
                 directives.insert(name, sources);
             }
         }
     }
     if directives.is_empty() {
-        return Err("Content-Security-Policy has no directives: pass false to send none".to_owned());
+        return Err(
+            "Content-Security-Policy has no directives: pass false to send none".to_owned(),
+        );
     }
     Ok(directives
         .into_iter()
         .map(|(name, sources)| {
-            if sources.is_empty() { name } else { format!("{name} {}", sources.join(" ")) }
+            if sources.is_empty() {
+                name
+            } else {
+                format!("{name} {}", sources.join(" "))
+            }
         })
         .collect::<Vec<_>>()
         .join(";"))
