@@ -8,11 +8,13 @@
 export { App, Scope, scope, type AppOptions, type Limits, type RunOptions } from './app.js'
 export type { HandlerResult } from './bridge.js'
 export {
+  Compression,
   Cors,
   NativeMiddleware,
   RequestId,
   SecurityHeaders,
   type AnyMiddleware,
+  type CompressionOptions,
   type CorsOptions,
   type HeaderSetting,
   type RequestIdOptions,

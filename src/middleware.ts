@@ -125,6 +125,36 @@ export const Cors = {
   new: (options: CorsOptions): NativeMiddleware => new NativeMiddleware('cors', options),
 }
 
+/** Options of `Compression.new`. */
+export interface CompressionOptions {
+  /** Codings in the server's order of preference. @default ['br', 'zstd', 'gzip', 'deflate'] */
+  algorithms?: ('br' | 'zstd' | 'gzip' | 'deflate')[]
+  /** Bodies smaller than this many bytes are sent as they are. @default 1024 */
+  minSize?: number
+  /**
+   * Media types worth compressing; an entry ending in `/` is a prefix.
+   * @default ['text/', 'application/json', 'application/problem+json', 'application/javascript', 'application/xml', 'application/xhtml+xml', 'application/rss+xml', 'application/wasm', 'image/svg+xml']
+   */
+  contentTypes?: string[]
+  /** Speed against size. @default 'default' */
+  level?: 'fastest' | 'default' | 'best'
+}
+
+/**
+ * Compresses answers with brotli, zstd, gzip or deflate, picked from the
+ * client's `Accept-Encoding` (q-values count; the server's order breaks ties).
+ * Never for 1xx, 204 or 304, bodies already encoded, `Cache-Control:
+ * no-transform`, small bodies or other media types; `Vary: Accept-Encoding` is
+ * added to every answer that could have been compressed, and a strong ETag
+ * becomes weak when the body is.
+ */
+export const Compression = {
+  /** The defaults (see {@link CompressionOptions}). */
+  default: (): NativeMiddleware => new NativeMiddleware('compression', {}),
+  /** The defaults changed by `options`. */
+  new: (options: CompressionOptions): NativeMiddleware => new NativeMiddleware('compression', options),
+}
+
 /** A response handed back by native code, as an `HttpResponse`. */
 function fromWhole(whole: WholeResponse): HttpResponse {
   const response = new HttpResponse(whole.body.length === 0 ? undefined : whole.body, { status: whole.status })

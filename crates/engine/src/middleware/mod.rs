@@ -6,6 +6,7 @@
 //! everything the engine answers (404, 405 and limit errors included); route
 //! layers wrap one route.
 
+mod compression;
 mod cors;
 mod request_id;
 mod security_headers;
@@ -20,6 +21,7 @@ use http::{HeaderMap, HeaderValue, Response};
 use serde::de::DeserializeOwned;
 
 use crate::Error;
+pub use compression::{Coding, Compression};
 pub use cors::Cors;
 pub use request_id::RequestId;
 pub use security_headers::SecurityHeaders;
@@ -74,6 +76,7 @@ pub fn from_json(kind: &str, options: serde_json::Value) -> Result<Arc<dyn Layer
         "securityHeaders" => Ok(Arc::new(SecurityHeaders::new(parse(kind, options)?)?)),
         "requestId" => Ok(Arc::new(RequestId::new(parse(kind, options)?)?)),
         "cors" => Ok(Arc::new(Cors::new(parse(kind, options)?)?)),
+        "compression" => Ok(Arc::new(Compression::new(parse(kind, options)?)?)),
         _ => Err(Error::invalid_option(format!(
             "unknown native middleware '{kind}'"
         ))),

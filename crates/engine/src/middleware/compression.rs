@@ -1,0 +1,299 @@
+//! Response compression: brotli, zstd, gzip or deflate, chosen from the
+//! client's `Accept-Encoding` (q-values included) and the server's preference.
+//! The codecs are the brotli, zstd and flate2 crates.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG,
+};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, Response, StatusCode};
+use serde::Deserialize;
+
+use super::{add_vary, Flow, Layer};
+use crate::Error;
+
+/// A content coding the engine can produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Coding {
+    /// Brotli.
+    Br,
+    /// Zstandard.
+    Zstd,
+    /// gzip.
+    Gzip,
+    /// zlib-wrapped deflate, as HTTP's `deflate` means.
+    Deflate,
+}
+
+impl Coding {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Br => "br",
+            Self::Zstd => "zstd",
+            Self::Gzip => "gzip",
+            Self::Deflate => "deflate",
+        }
+    }
+}
+
+/// Options of [`Compression`], as JS passes them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CompressionOptions {
+    /// Codings in the server's order of preference. Default br, zstd, gzip, deflate.
+    algorithms: Option<Vec<Coding>>,
+    /// Bodies smaller than this many bytes are sent as they are. Default 1024.
+    min_size: Option<usize>,
+    /// Media types (or prefixes ending in `/`) worth compressing.
+    content_types: Option<Vec<String>>,
+    /// `fastest`, `default` or `best`. Default `default`.
+    level: Option<String>,
+}
+
+const DEFAULT_TYPES: [&str; 9] = [
+    "text/",
+    "application/json",
+    "application/problem+json",
+    "application/javascript",
+    "application/xml",
+    "application/xhtml+xml",
+    "application/rss+xml",
+    "application/wasm",
+    "image/svg+xml",
+];
+
+#[derive(Debug, Clone, Copy)]
+enum Level {
+    Fastest,
+    Default,
+    Best,
+}
+
+/// Compresses answers whose type is worth it and whose size is not too small.
+#[derive(Debug)]
+pub struct Compression {
+    settings: Arc<Settings>,
+}
+
+#[derive(Debug)]
+struct Settings {
+    algorithms: Vec<Coding>,
+    min_size: usize,
+    content_types: Vec<String>,
+    level: Level,
+}
+
+impl Compression {
+    /// Checks the options.
+    pub fn new(options: CompressionOptions) -> Result<Self, Error> {
+        let invalid = |why: String| Error::invalid_option(format!("compression: {why}"));
+        let algorithms = options
+            .algorithms
+            .unwrap_or_else(|| vec![Coding::Br, Coding::Zstd, Coding::Gzip, Coding::Deflate]);
+        if algorithms.is_empty() {
+            return Err(invalid(
+                "algorithms is empty: leave Compression out instead".to_owned(),
+            ));
+        }
+        let level = match options.level.as_deref() {
+            None | Some("default") => Level::Default,
+            Some("fastest") => Level::Fastest,
+            Some("best") => Level::Best,
+            Some(other) => {
+                return Err(invalid(format!(
+                    "level '{other}' is not fastest, default or best"
+                )))
+            }
+        };
+        let content_types = match options.content_types {
+            None => DEFAULT_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+            Some(types) => {
+                if let Some(bad) = types.iter().find(|t| !t.contains('/')) {
+                    return Err(invalid(format!(
+                        "'{bad}' is not a media type (type/subtype, or a prefix like text/)"
+                    )));
+                }
+                types.iter().map(|t| t.to_ascii_lowercase()).collect()
+            }
+        };
+        let settings = Settings {
+            algorithms,
+            min_size: options.min_size.unwrap_or(1024),
+            content_types,
+            level,
+        };
+        Ok(Self {
+            settings: Arc::new(settings),
+        })
+    }
+}
+
+impl Settings {
+    fn compressible(&self, headers: &HeaderMap) -> bool {
+        let Some(media) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+            return false;
+        };
+        let media = media
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        self.content_types.iter().any(|t| {
+            if t.ends_with('/') {
+                media.starts_with(t.as_str())
+            } else {
+                media == *t
+            }
+        })
+    }
+
+    /// The server's first coding among those the client accepts most.
+    fn choose(&self, accept: &str) -> Option<Coding> {
+        let mut best: Option<(Coding, f32)> = None;
+        for &coding in &self.algorithms {
+            let q = quality(accept, coding.name());
+            if q > 0.0 && best.is_none_or(|(_, top)| q > top) {
+                best = Some((coding, q));
+            }
+        }
+        best.map(|(coding, _)| coding)
+    }
+
+    fn compress(&self, coding: Coding, body: &[u8]) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(body.len() / 2);
+        match coding {
+            Coding::Br => {
+                let quality = match self.level {
+                    Level::Fastest => 1,
+                    Level::Default => 4,
+                    Level::Best => 11,
+                };
+                let params = brotli::enc::BrotliEncoderParams {
+                    quality,
+                    ..Default::default()
+                };
+                brotli::BrotliCompress(&mut &body[..], &mut out, &params)?;
+            }
+            Coding::Zstd => {
+                let level = match self.level {
+                    Level::Fastest => 1,
+                    Level::Default => 3,
+                    Level::Best => 19,
+                };
+                out = zstd::bulk::compress(body, level)?;
+            }
+            Coding::Gzip | Coding::Deflate => {
+                let level = match self.level {
+                    Level::Fastest => flate2::Compression::fast(),
+                    Level::Default => flate2::Compression::default(),
+                    Level::Best => flate2::Compression::best(),
+                };
+                if coding == Coding::Gzip {
+                    let mut encoder = flate2::write::GzEncoder::new(out, level);
+                    encoder.write_all(body)?;
+                    out = encoder.finish()?;
+                } else {
+                    let mut encoder = flate2::write::ZlibEncoder::new(out, level);
+                    encoder.write_all(body)?;
+                    out = encoder.finish()?;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The q-value `accept` gives `coding` (its own, else `*`'s, else 0).
+fn quality(accept: &str, coding: &str) -> f32 {
+    let mut star = None;
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let q = parts
+            .filter_map(|param| {
+                let param = param.trim();
+                param.strip_prefix("q=").or_else(|| param.strip_prefix("Q="))
+            })
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if name.eq_ignore_ascii_case(coding) {
+            return q;
+        }
+        if name == "*" {
+            star = Some(q);
+        }
+    }
+    star.unwrap_or(0.0)
+}
+
+impl Settings {
+    fn apply(&self, coding: Option<Coding>, response: &mut Response<Bytes>) {
+        let status = response.status();
+        if status.is_informational()
+            || status == StatusCode::NO_CONTENT
+            || status == StatusCode::NOT_MODIFIED
+            || !self.compressible(response.headers())
+        {
+            return;
+        }
+        // The answer depends on Accept-Encoding whenever it could be compressed.
+        add_vary(response.headers_mut(), "Accept-Encoding");
+        let headers = response.headers();
+        let no_transform = headers.get_all(CACHE_CONTROL).iter().any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.to_ascii_lowercase().contains("no-transform"))
+        });
+        if headers.contains_key(CONTENT_ENCODING)
+            || no_transform
+            || response.body().len() < self.min_size
+        {
+            return;
+        }
+        let Some(coding) = coding else {
+            return;
+        };
+        let Ok(compressed) = self.compress(coding, response.body()) else {
+            return;
+        };
+        if compressed.len() >= response.body().len() {
+            return;
+        }
+        *response.body_mut() = Bytes::from(compressed);
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_ENCODING, HeaderValue::from_static(coding.name()));
+        headers.remove(CONTENT_LENGTH);
+        // Another representation: a strong validator would now lie.
+        if let Some(etag) = headers.get(ETAG).cloned() {
+            if !etag.as_bytes().starts_with(b"W/") {
+                let mut weak = b"W/".to_vec();
+                weak.extend_from_slice(etag.as_bytes());
+                if let Ok(weak) = HeaderValue::from_bytes(&weak) {
+                    headers.insert(ETAG, weak);
+                }
+            }
+        }
+    }
+}
+
+impl Layer for Compression {
+    fn before(&self, request: &mut Parts) -> Flow {
+        let accept = request
+            .headers
+            .get_all(ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
+        let coding = self.settings.choose(&accept);
+        let settings = self.settings.clone();
+        Flow::Next(Some(Box::new(move |response| {
+            settings.apply(coding, response)
+        })))
+    }
+}
