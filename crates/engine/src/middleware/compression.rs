@@ -218,7 +218,9 @@ fn quality(accept: &str, coding: &str) -> f32 {
         let q = parts
             .filter_map(|param| {
                 let param = param.trim();
-                param.strip_prefix("q=").or_else(|| param.strip_prefix("Q="))
+                param
+                    .strip_prefix("q=")
+                    .or_else(|| param.strip_prefix("Q="))
             })
             .find_map(|q| q.trim().parse::<f32>().ok())
             .unwrap_or(1.0);

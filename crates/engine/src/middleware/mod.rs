@@ -8,6 +8,7 @@
 
 mod compression;
 mod cors;
+mod logger;
 mod request_id;
 mod security_headers;
 
@@ -23,6 +24,8 @@ use serde::de::DeserializeOwned;
 use crate::Error;
 pub use compression::{Coding, Compression};
 pub use cors::Cors;
+pub(crate) use logger::flush as flush_logs;
+pub use logger::Logger;
 pub use request_id::RequestId;
 pub use security_headers::SecurityHeaders;
 
@@ -77,6 +80,7 @@ pub fn from_json(kind: &str, options: serde_json::Value) -> Result<Arc<dyn Layer
         "requestId" => Ok(Arc::new(RequestId::new(parse(kind, options)?)?)),
         "cors" => Ok(Arc::new(Cors::new(parse(kind, options)?)?)),
         "compression" => Ok(Arc::new(Compression::new(parse(kind, options)?)?)),
+        "logger" => Ok(Arc::new(Logger::new(parse(kind, options)?)?)),
         _ => Err(Error::invalid_option(format!(
             "unknown native middleware '{kind}'"
         ))),

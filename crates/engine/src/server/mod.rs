@@ -71,6 +71,10 @@ impl Server {
     pub async fn shutdown(self, grace: Duration) {
         let _ = self.stop.send(grace);
         let _ = self.task.await;
+        // The last requests' log lines are written before the server counts as closed.
+        let _ =
+            tokio::task::spawn_blocking(|| crate::middleware::flush_logs(Duration::from_secs(2)))
+                .await;
     }
 }
 
