@@ -3,7 +3,7 @@
 // Writes benchmark/RESULTS.md; exits non-zero when a server answers wrongly.
 //   ROUNDS=3 DURATION=5 npm run bench      (ONLY=armature,fastify to narrow)
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
@@ -30,11 +30,12 @@ const SCENARIOS = {
   echo: { method: 'POST', path: '/echo', body: echoBody, type: 'application/json', json: { count: 24, name: 'armature' } },
   rust: { method: 'GET', path: '/rust', type: 'text/plain', text: 'Hello, World!' },
   middleware3: { method: 'GET', path: '/mw', type: 'text/plain', text: 'Hello, World!' },
+  native5: { method: 'GET', path: '/native', type: 'text/plain', text: 'Hello, World!' },
 }
 const COMMON = ['plaintext', 'json', 'params', 'echo']
 const node = (file) => [process.execPath, path.join(here, 'servers', file)]
 const SERVERS = [
-  { name: 'armature', command: node('armature.mjs'), scenarios: [...COMMON, 'rust', 'middleware3'] },
+  { name: 'armature', command: node('armature.mjs'), scenarios: [...COMMON, 'rust', 'middleware3', 'native5'] },
   { name: 'uws', command: node('uws.mjs'), scenarios: COMMON },
   { name: 'node:http', command: node('node-http.mjs'), scenarios: COMMON },
   { name: 'fastify', command: node('fastify.mjs'), scenarios: COMMON },
@@ -64,10 +65,13 @@ function prepare() {
 let nextPort = 18000
 async function startServer(server) {
   const port = nextPort++
+  // stderr to a file: the servers' own output (Armature's request log among it) stays off the terminal.
+  const errors = openSync(path.join(luaDir, `${server.name.replace(/\W/g, '')}.stderr`), 'a')
   const child = spawn('taskset', ['-c', '0', ...server.command], {
     env: { ...process.env, PORT: String(port), NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', errors],
   })
+  closeSync(errors)
   await new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${server.name} exited with ${code}`)))
     child.stdout.on('data', (chunk) => chunk.toString().includes('ready') && resolve())
@@ -233,7 +237,7 @@ function writeResults(results, rss, wrong) {
       const p99 = median(runs.map((r) => r.p99ms))
       let versus = fmt(ratio(results, server.name, scenario, 'fastify'))
       if (scenario === 'rust') versus = `${fmt(ratio(results, server.name, 'rust', 'hyper'))} × hyper`
-      if (scenario === 'middleware3') versus = `${fmt(ratio(results, server.name, 'middleware3', 'armature', 'plaintext'))} × plaintext`
+      if (scenario === 'middleware3' || scenario === 'native5') versus = `${fmt(ratio(results, server.name, scenario, 'armature', 'plaintext'))} × plaintext`
       lines.push(`| ${server.name} | ${scenario} | ${fmt(rps, 0)} | ${versus} | ${fmt(p99)} |`)
     }
   }

@@ -1,4 +1,4 @@
-import { App, HttpResponse, get, post, scope } from '@armature/core'
+import { App, Compression, Cors, HttpResponse, Logger, RequestId, SecurityHeaders, get, post, scope } from '@armature/core'
 
 const pass = (name) => async (req, next) => (await next(req)).header(`x-${name}`, '1')
 
@@ -12,6 +12,16 @@ const app = App.new()
   }))
   .route('/rust', get(HttpResponse.text('Hello, World!')))
   .service(scope('/mw').wrap(pass('a')).wrap(pass('b')).wrap(pass('c')).route('/', get(async () => HttpResponse.text('Hello, World!'))))
+  // The day-one native stack; the request log goes to stderr, which the harness keeps in a file.
+  .service(
+    scope('/native')
+      .wrap(Logger.json({ destination: 'stderr' }))
+      .wrap(Cors.permissive())
+      .wrap(Compression.default())
+      .wrap(SecurityHeaders.default())
+      .wrap(RequestId.default())
+      .route('/', get(async () => HttpResponse.text('Hello, World!'))),
+  )
 
 // handleSignals lets `node --cpu-prof` write its profile on SIGTERM.
 await app.run({ host: '127.0.0.1', port: Number(process.env.PORT), handleSignals: true })

@@ -138,18 +138,11 @@ impl Settings {
         let Some(media) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
             return false;
         };
-        let media = media
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+        let media = media.split(';').next().unwrap_or("").trim();
         self.content_types.iter().any(|t| {
-            if t.ends_with('/') {
-                media.starts_with(t.as_str())
-            } else {
-                media == *t
-            }
+            let head = media.get(..t.len());
+            head.is_some_and(|head| head.eq_ignore_ascii_case(t))
+                && (t.ends_with('/') || media.len() == t.len())
         })
     }
 
@@ -285,14 +278,19 @@ impl Settings {
 
 impl Layer for Compression {
     fn before(&self, request: &mut Parts) -> Flow {
-        let accept = request
-            .headers
-            .get_all(ACCEPT_ENCODING)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect::<Vec<_>>()
-            .join(",");
-        let coding = self.settings.choose(&accept);
+        let mut values = request.headers.get_all(ACCEPT_ENCODING).iter();
+        let coding = match (values.next(), values.next()) {
+            (None, _) => None,
+            (Some(one), None) => self.settings.choose(one.to_str().unwrap_or("")),
+            (Some(first), Some(second)) => {
+                let all: Vec<&str> = [first, second]
+                    .into_iter()
+                    .chain(values)
+                    .filter_map(|v| v.to_str().ok())
+                    .collect();
+                self.settings.choose(&all.join(","))
+            }
+        };
         let settings = self.settings.clone();
         Flow::Next(Some(Box::new(move |response| {
             settings.apply(coding, response)

@@ -3,10 +3,8 @@
 //! never wait on a terminal or a pipe.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, OnceLock};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http::request::Parts;
 use http::HeaderName;
@@ -16,10 +14,14 @@ use serde_json::{Map, Value};
 use super::{Flow, Layer};
 use crate::Error;
 
-/// Log lines waiting for the writer; past this, lines are dropped and counted.
-const QUEUE: usize = 65_536;
-/// The most one write carries: below a pipe's atomic size, so that lines from
-/// Node's own writes to the same stream are not cut into.
+/// Bytes of log lines waiting for the writer; past this, lines are dropped and counted.
+const BUFFERED_MAX: usize = 16 << 20;
+/// The writer is woken early once this many bytes wait.
+const WAKE_AT: usize = 64 << 10;
+/// The longest a line waits for the writer otherwise.
+const PERIOD: Duration = Duration::from_millis(20);
+/// The most one write carries, cut at a line's end: a pipe's atomic size, so
+/// that lines from Node's own writes to the same stream are not cut into.
 const WRITE_MAX: usize = 4096;
 
 /// Options of [`Logger`], as JS passes them.
@@ -48,17 +50,22 @@ enum Destination {
     Stderr = 1,
 }
 
-/// What the writer thread receives.
-enum Message {
-    Line(Vec<u8>),
-    /// Answered once every line sent before it is written.
-    Flush(SyncSender<()>),
+/// One writer thread per destination, shared by every logger of the process.
+/// Engine threads only append to a buffer under an uncontended lock; the writer
+/// takes the whole buffer every [`PERIOD`], or sooner when it fills.
+struct Sink {
+    state: Mutex<State>,
+    wake: Condvar,
+    written: Condvar,
 }
 
-/// One writer thread per destination, shared by every logger of the process.
-struct Sink {
-    lines: SyncSender<Message>,
-    dropped: Arc<AtomicU64>,
+#[derive(Default)]
+struct State {
+    lines: Vec<u8>,
+    dropped: u64,
+    /// Flushes asked for, and flushes done: a flush waits for its number.
+    asked: u64,
+    done: u64,
 }
 
 /// The sinks started so far, for [`flush`].
@@ -66,75 +73,103 @@ static SINKS: [OnceLock<Sink>; 2] = [OnceLock::new(), OnceLock::new()];
 
 /// Waits (up to `timeout`) until every log line queued so far is written:
 /// servers call it when they close, so that the last lines are not lost.
-pub(crate) fn flush(timeout: std::time::Duration) {
+pub(crate) fn flush(timeout: Duration) {
     for sink in SINKS.iter().filter_map(OnceLock::get) {
-        let (done, written) = sync_channel(1);
-        if sink.lines.send(Message::Flush(done)).is_ok() {
-            let _ = written.recv_timeout(timeout);
-        }
+        let mut state = sink.lock();
+        state.asked += 1;
+        let ticket = state.asked;
+        sink.wake.notify_one();
+        let _ = sink
+            .written
+            .wait_timeout_while(state, timeout, |state| state.done < ticket);
     }
 }
 
 impl Sink {
     fn get(destination: Destination) -> &'static Sink {
         SINKS[destination as usize].get_or_init(|| {
-            let (lines, queue) = sync_channel(QUEUE);
-            let dropped = Arc::new(AtomicU64::new(0));
-            let counter = dropped.clone();
             std::thread::Builder::new()
                 .name("armature-log".to_owned())
-                .spawn(move || write_lines(destination, &queue, &counter))
+                .spawn(move || write_lines(destination))
                 .expect("a thread for the log writer");
-            Sink { lines, dropped }
+            Sink {
+                state: Mutex::new(State::default()),
+                wake: Condvar::new(),
+                written: Condvar::new(),
+            }
         })
     }
 
-    fn send(&self, line: Vec<u8>) {
-        if let Err(TrySendError::Full(_)) = self.lines.try_send(Message::Line(line)) {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Appending bytes cannot leave the state inconsistent if a holder panicked.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Appends one line, written by `line` straight into the buffer.
+    fn append(&self, line: impl FnOnce(&mut Vec<u8>)) {
+        let mut state = self.lock();
+        if state.lines.len() > BUFFERED_MAX {
+            state.dropped += 1;
+            return;
+        }
+        let before = state.lines.len();
+        line(&mut state.lines);
+        if before < WAKE_AT && state.lines.len() >= WAKE_AT {
+            self.wake.notify_one();
         }
     }
 }
 
-fn write_lines(destination: Destination, queue: &Receiver<Message>, dropped: &AtomicU64) {
-    let mut buffer = Vec::with_capacity(WRITE_MAX);
-    let mut flushed = Vec::new();
-    while let Ok(first) = queue.recv() {
-        let mut next = Some(first);
-        while let Some(message) = next.take() {
-            match message {
-                Message::Line(line) => {
-                    if buffer.len() + line.len() > WRITE_MAX {
-                        write(destination, &mut buffer);
-                    }
-                    buffer.extend_from_slice(&line);
-                }
-                Message::Flush(done) => flushed.push(done),
-            }
-            next = queue.try_recv().ok();
-        }
-        let lost = dropped.swap(0, Ordering::Relaxed);
-        if lost > 0 {
+fn write_lines(destination: Destination) {
+    let sink = Sink::get(destination);
+    let mut batch = Vec::new();
+    loop {
+        let (dropped, ticket) = {
+            let state = sink.lock();
+            let (mut state, _) = sink
+                .wake
+                .wait_timeout_while(state, PERIOD, |state| {
+                    state.lines.len() < WAKE_AT && state.asked == state.done
+                })
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            std::mem::swap(&mut batch, &mut state.lines);
+            (std::mem::take(&mut state.dropped), state.asked)
+        };
+        if dropped > 0 {
             let warning = format!(
-                "{{\"level\":40,\"time\":{},\"msg\":\"the log writer fell behind: {lost} lines dropped\"}}\n",
+                "{{\"level\":40,\"time\":{},\"msg\":\"the log writer fell behind: {dropped} lines dropped\"}}\n",
                 now_ms()
             );
-            buffer.extend_from_slice(warning.as_bytes());
+            batch.extend_from_slice(warning.as_bytes());
         }
-        write(destination, &mut buffer);
-        for done in flushed.drain(..) {
-            let _ = done.send(());
-        }
+        write(destination, &batch);
+        batch.clear();
+        let mut state = sink.lock();
+        state.done = ticket;
+        sink.written.notify_all();
     }
 }
 
-fn write(destination: Destination, buffer: &mut Vec<u8>) {
-    // A closed stream (EPIPE) leaves nothing to do but go on dropping lines.
-    let _ = match destination {
-        Destination::Stdout => std::io::stdout().lock().write_all(buffer),
-        Destination::Stderr => std::io::stderr().lock().write_all(buffer),
-    };
-    buffer.clear();
+/// Writes `lines` in pieces of at most [`WRITE_MAX`] bytes that end at a line's end.
+fn write(destination: Destination, mut lines: &[u8]) {
+    while !lines.is_empty() {
+        let cut = if lines.len() <= WRITE_MAX {
+            lines.len()
+        } else {
+            lines[..WRITE_MAX]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(WRITE_MAX, |at| at + 1)
+        };
+        // A closed stream (EPIPE) leaves nothing to do but go on dropping lines.
+        let _ = match destination {
+            Destination::Stdout => std::io::stdout().lock().write_all(&lines[..cut]),
+            Destination::Stderr => std::io::stderr().lock().write_all(&lines[..cut]),
+        };
+        lines = &lines[cut..];
+    }
 }
 
 fn now_ms() -> u128 {
@@ -257,20 +292,27 @@ impl Layer for Logger {
                 .get(&settings.request_id)
                 .or(incoming_id.as_ref())
                 .and_then(|id| id.to_str().ok());
-            let mut req = Map::new();
-            req.insert("method".into(), Value::from(method.as_str()));
-            req.insert("url".into(), Value::from(url));
-            if let Some(id) = id {
-                req.insert("id".into(), Value::from(id));
-            }
-            let line = format!(
-                "{{\"level\":{level},\"time\":{},{},\"req\":{},\"res\":{{\"statusCode\":{status}}},\"responseTime\":{:.3},\"msg\":\"{msg}\"}}\n",
-                now_ms(),
-                settings.fixed,
-                Value::Object(req),
-                started.elapsed().as_secs_f64() * 1000.0,
-            );
-            Sink::get(settings.destination).send(line.into_bytes());
+            let micros = started.elapsed().as_micros();
+            Sink::get(settings.destination).append(|out| {
+                // Writing to a Vec cannot fail.
+                let _ = write!(
+                    out,
+                    "{{\"level\":{level},\"time\":{},{},\"req\":{{\"method\":\"{method}\",\"url\":",
+                    now_ms(),
+                    settings.fixed
+                );
+                let _ = serde_json::to_writer(&mut *out, &url);
+                if let Some(id) = id {
+                    out.extend_from_slice(b",\"id\":");
+                    let _ = serde_json::to_writer(&mut *out, id);
+                }
+                let _ = writeln!(
+                    out,
+                    "}},\"res\":{{\"statusCode\":{status}}},\"responseTime\":{}.{:03},\"msg\":\"{msg}\"}}",
+                    micros / 1000,
+                    micros % 1000
+                );
+            });
         })))
     }
 }

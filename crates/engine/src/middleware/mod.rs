@@ -94,7 +94,7 @@ fn parse<T: DeserializeOwned>(kind: &str, options: serde_json::Value) -> Result<
 
 /// Adds `name` to the response's `Vary` unless it is there (or `Vary: *`),
 /// so that middleware which each vary the answer keep one correct list.
-pub(crate) fn add_vary(headers: &mut HeaderMap, name: &str) {
+pub(crate) fn add_vary(headers: &mut HeaderMap, name: &'static str) {
     let present = headers.get_all(VARY).iter().any(|value| {
         value.to_str().is_ok_and(|list| {
             list.split(',')
@@ -103,7 +103,6 @@ pub(crate) fn add_vary(headers: &mut HeaderMap, name: &str) {
         })
     });
     if !present {
-        let value = HeaderValue::from_str(name).expect("Vary names are header names");
-        headers.append(VARY, value);
+        headers.append(VARY, HeaderValue::from_static(name));
     }
 }

@@ -241,10 +241,10 @@ impl Layer for SecurityHeaders {
         let headers = self.headers.clone();
         Flow::Next(Some(Box::new(move |response| {
             let map = response.headers_mut();
+            map.reserve(headers.len());
             for (name, value) in headers.iter() {
-                if !map.contains_key(name) {
-                    map.insert(name.clone(), value.clone());
-                }
+                // One lookup per header: `entry` hashes the name once.
+                map.entry(name).or_insert_with(|| value.clone());
             }
         })))
     }
