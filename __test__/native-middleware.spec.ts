@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { App, Cors, get, HttpResponse, RequestId, scope, SecurityHeaders, type Middleware } from '@armature/core'
+import { App, BodyLimit, Cors, get, HttpResponse, post, RequestId, scope, SecurityHeaders, Timeout, type Middleware } from '@armature/core'
 import { start } from './helpers.js'
 
 const HELMET = {
@@ -284,6 +284,68 @@ describe('Cors', () => {
       [() => Cors.new({ methods: ['GET POST'] }), "'GET POST' is not a method"],
       [() => Cors.new({ exposeHeaders: ['bad header'] }), "'bad header' is not a header name"],
       [() => Cors.new({ origins: 'all' as '*' }), 'origins must be "*" or a list'],
+    ]
+    for (const [make, message] of cases) {
+      expect(make).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_OPTION', message: expect.stringContaining(message) }))
+    }
+  })
+})
+
+describe('BodyLimit and Timeout', () => {
+  const echo = () => post((req) => ({ bytes: req.body.length }))
+
+  it('replace the app limits for the routes they wrap, wherever they are declared', async () => {
+    const server = await start(
+      App.new({ limits: { bodySize: 64 } })
+        .wrap(async (req, next) => next(req))
+        .route('/small', echo())
+        .service(scope('/upload').wrap(BodyLimit.new('1kb')).route('/', echo()))
+        .route('/bytes', echo().wrap(BodyLimit.new(100))),
+    )
+    const send = async (path: string, size: number, chunked = false) => {
+      const body = 'x'.repeat(size)
+      const res = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        body: chunked ? new Blob([body]).stream() : body,
+        ...(chunked ? { duplex: 'half' } : {}),
+      } as RequestInit)
+      return { status: res.status, body: (await res.json()) as { bytes?: number; detail?: string } }
+    }
+    expect(await send('/upload', 500)).toEqual({ status: 200, body: { bytes: 500 } })
+    expect(await send('/upload', 2000)).toMatchObject({ status: 413, body: { detail: 'the request body is larger than 1024 bytes' } })
+    expect(await send('/upload', 2000, true)).toMatchObject({ status: 413, body: { detail: 'the request body is larger than 1024 bytes' } })
+    expect(await send('/small', 500)).toMatchObject({ status: 413, body: { detail: 'the request body is larger than 64 bytes' } })
+    expect(await send('/bytes', 90)).toEqual({ status: 200, body: { bytes: 90 } })
+    expect(await send('/bytes', 101)).toMatchObject({ status: 413 })
+  })
+
+  it('answers 503 when a wrapped handler takes longer than its Timeout', async () => {
+    const slow = get(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      return 'late'
+    })
+    const server = await start(
+      App.new()
+        .route('/slow', slow.wrap(Timeout.new('100ms')))
+        .service(scope('/patient').wrap(Timeout.new(5000)).route('/', get(async () => {
+          await new Promise((resolve) => setTimeout(resolve, 150))
+          return 'in time'
+        }))),
+    )
+    const late = await fetch(`${server.url}/slow`)
+    expect(late.status).toBe(503)
+    expect(await late.json()).toMatchObject({ detail: 'the handler did not answer within 100 ms' })
+    const patient = await fetch(`${server.url}/patient`)
+    expect(await patient.text()).toBe('in time')
+  })
+
+  it('throw ERR_ARMATURE_INVALID_OPTION for sizes and times they cannot read', () => {
+    const cases: [() => unknown, string][] = [
+      [() => BodyLimit.new('lots'), "bodyLimit: 'lots' is not a size"],
+      [() => BodyLimit.new(0), 'bodyLimit: 0 is not a whole number above zero'],
+      [() => BodyLimit.new(1.5), 'bodyLimit: 1.5 is not a whole number above zero'],
+      [() => Timeout.new('soon'), "timeout: 'soon' is not a duration"],
+      [() => Timeout.new(-5), 'timeout: -5 is not a whole number above zero'],
     ]
     for (const [make, message] of cases) {
       expect(make).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_OPTION', message: expect.stringContaining(message) }))

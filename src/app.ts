@@ -89,6 +89,20 @@ function leadingNatives(chain: readonly AnyMiddleware[]): number {
   return first < 0 ? chain.length : first
 }
 
+/**
+ * Splits a route's chain: the native middleware the engine runs (those that
+ * lead it, and route properties like `BodyLimit` wherever they stand) and the
+ * chain JS runs, its other native middleware inline.
+ */
+function splitChain(chain: readonly AnyMiddleware[]): { engine: NativeMiddleware[]; js: AnyMiddleware[] } {
+  const lead = leadingNatives(chain)
+  const rest = chain.slice(lead)
+  return {
+    engine: [...(chain.slice(0, lead) as NativeMiddleware[]), ...rest.filter((m): m is NativeMiddleware => isNative(m) && m.engineOnly)],
+    js: rest.filter((m) => !(isNative(m) && m.engineOnly)),
+  }
+}
+
 function constant(response: HttpResponse): ConstantResponse {
   const body = response.body
   return {
@@ -263,7 +277,7 @@ export class App<D extends object = Record<never, never>> {
     const endpoints: Endpoint[] = []
     for (const { path, router, scopes } of this.#routes) {
       const chain = this.#chain(scopes, router).slice(appWide)
-      const engine = leadingNatives(chain)
+      const { engine, js } = splitChain(chain)
       for (const entry of router.entries) {
         const target = entry.target
         if (target instanceof HttpResponse) {
@@ -272,10 +286,10 @@ export class App<D extends object = Record<never, never>> {
           table.fixedRoute(entry.methods, path, constant(target), natives)
           continue
         }
-        const layers = (chain.slice(0, engine) as NativeMiddleware[]).map((m) => m.spec)
-        const js = chain.slice(engine).map((m): Middleware<any> => (isNative(m) ? inline(inlined.push(m.spec) - 1) : m))
+        const layers = engine.map((m) => m.spec)
+        const run = js.map((m): Middleware<any> => (isNative(m) ? inline(inlined.push(m.spec) - 1) : m))
         const names = table.route(entry.methods, path, endpoints.length, layers)
-        endpoints.push({ names, run: compose(js, target as Handler<any, any>) })
+        endpoints.push({ names, run: compose(run, target as Handler<any, any>) })
       }
     }
     return { table, dispatcher: new Dispatcher(endpoints, this.#data, this.#onError ?? defaultError), inline: inlined }

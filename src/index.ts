@@ -8,12 +8,14 @@
 export { App, Scope, scope, type AppOptions, type Limits, type RunOptions } from './app.js'
 export type { HandlerResult } from './bridge.js'
 export {
+  BodyLimit,
   Compression,
   Cors,
   Logger,
   NativeMiddleware,
   RequestId,
   SecurityHeaders,
+  Timeout,
   type AnyMiddleware,
   type CompressionOptions,
   type CorsOptions,

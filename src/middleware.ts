@@ -16,10 +16,13 @@ import type { Middleware } from './routing.js'
 export class NativeMiddleware {
   /** @internal what the engine builds it from */
   readonly spec: MiddlewareSpec
+  /** @internal runs in the engine wherever it is declared (a route property, not a step in the chain) */
+  readonly engineOnly: boolean
 
   /** @internal checks the options at once: a bad one throws `ERR_ARMATURE_INVALID_OPTION` here. */
-  constructor(kind: string, options: object) {
+  constructor(kind: string, options: unknown, engineOnly = false) {
     this.spec = { kind, options }
+    this.engineOnly = engineOnly
     binding.checkMiddleware(this.spec)
   }
 }
@@ -220,6 +223,33 @@ export const Logger = {
         throw error
       }
     },
+}
+
+/**
+ * Replaces the body-size limit (`limits.bodySize`) for the routes it wraps:
+ * larger bodies get 413, a declared `Content-Length` before anything is read.
+ * It applies wherever it is declared, since the body is read before any JS runs;
+ * the innermost one wins.
+ *
+ * @example
+ * scope('/uploads').wrap(BodyLimit.new('50mb'))
+ */
+export const BodyLimit = {
+  /** `'512kb'`, `'10mb'`, `'1gb'` (powers of 1024, as Node's `bytes` reads them), or bytes. */
+  new: (size: string | number): NativeMiddleware => new NativeMiddleware('bodyLimit', size, true),
+}
+
+/**
+ * Replaces the time handlers have (`limits.requestTimeout`) for the routes it
+ * wraps; after it the client gets a 503 problem and a late answer is dropped.
+ * It applies wherever it is declared; the innermost one wins.
+ *
+ * @example
+ * get(report).wrap(Timeout.new('2m'))
+ */
+export const Timeout = {
+  /** `'500ms'`, `'5s'`, `'1m 30s'`, or milliseconds. */
+  new: (time: string | number): NativeMiddleware => new NativeMiddleware('timeout', time, true),
 }
 
 /** A response handed back by native code, as an `HttpResponse`. */

@@ -10,6 +10,7 @@ mod compression;
 mod cors;
 mod logger;
 mod request_id;
+mod route_limits;
 mod security_headers;
 
 use std::fmt;
@@ -27,6 +28,8 @@ pub use cors::Cors;
 pub(crate) use logger::flush as flush_logs;
 pub use logger::Logger;
 pub use request_id::RequestId;
+pub use route_limits::{Amount, BodyLimit, Timeout};
+pub(crate) use route_limits::{BodySize, HandlerTime};
 pub use security_headers::SecurityHeaders;
 
 /// Work a layer left for the response, run once it exists.
@@ -81,6 +84,8 @@ pub fn from_json(kind: &str, options: serde_json::Value) -> Result<Arc<dyn Layer
         "cors" => Ok(Arc::new(Cors::new(parse(kind, options)?)?)),
         "compression" => Ok(Arc::new(Compression::new(parse(kind, options)?)?)),
         "logger" => Ok(Arc::new(Logger::new(parse(kind, options)?)?)),
+        "bodyLimit" => Ok(Arc::new(BodyLimit::new(parse(kind, options)?)?)),
+        "timeout" => Ok(Arc::new(Timeout::new(parse(kind, options)?)?)),
         _ => Err(Error::invalid_option(format!(
             "unknown native middleware '{kind}'"
         ))),

@@ -12,7 +12,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Body;
 use tokio::sync::oneshot;
 
-use crate::middleware::{self, After};
+use crate::middleware::{self, After, BodySize, HandlerTime};
 use crate::problem::problem;
 use crate::routing::{Endpoint, Resolution};
 use crate::{App, Call, Dispatch};
@@ -79,7 +79,7 @@ async fn answer(
     afters: &mut Vec<After>,
 ) -> Response<Bytes> {
     let limits = &shared.app.limits;
-    if let Some(mut rejection) = check_head(&parts, body.size_hint().exact(), limits) {
+    if let Some(mut rejection) = check_head(&parts, limits) {
         // A client that sent a bad head may be out of step: start afresh.
         rejection
             .headers_mut()
@@ -124,12 +124,34 @@ async fn answer(
         Endpoint::Fixed(fixed) => return fixed.to_response(),
         Endpoint::External(endpoint) => *endpoint,
     };
-    let body = match read_body(body, limits.body_size).await {
+    // Route middleware may have replaced the body limit and the handler's time.
+    let body_size = parts
+        .extensions
+        .get::<BodySize>()
+        .map_or(limits.body_size, |size| size.0);
+    let request_timeout = parts
+        .extensions
+        .get::<HandlerTime>()
+        .map_or(limits.request_timeout, |time| time.0);
+    if body
+        .size_hint()
+        .exact()
+        .is_some_and(|length| length > body_size as u64)
+    {
+        let detail = format!("the request body is larger than {body_size} bytes");
+        let mut response = problem(StatusCode::PAYLOAD_TOO_LARGE, Some(&detail), &path);
+        // The body is left unread: start the next request on a fresh connection.
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return response;
+    }
+    let body = match read_body(body, body_size).await {
         Ok(body) => body,
         Err(status) => {
             let detail = match status {
                 StatusCode::PAYLOAD_TOO_LARGE => {
-                    format!("the request body is larger than {} bytes", limits.body_size)
+                    format!("the request body is larger than {body_size} bytes")
                 }
                 _ => "the request body could not be read".to_owned(),
             };
@@ -148,7 +170,7 @@ async fn answer(
         remote_addr,
         reply,
     });
-    match tokio::time::timeout(limits.request_timeout, answer).await {
+    match tokio::time::timeout(request_timeout, answer).await {
         Ok(Ok(response)) => response,
         Ok(Err(_)) => problem(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -158,20 +180,16 @@ async fn answer(
         Err(_) => {
             let detail = format!(
                 "the handler did not answer within {} ms",
-                limits.request_timeout.as_millis()
+                request_timeout.as_millis()
             );
             problem(StatusCode::SERVICE_UNAVAILABLE, Some(&detail), &path)
         }
     }
 }
 
-/// Checks what can be checked before routing: target length, `Host`, header
-/// size and a declared body length.
-fn check_head(
-    request: &Parts,
-    declared: Option<u64>,
-    limits: &crate::Limits,
-) -> Option<Response<Bytes>> {
+/// Checks what can be checked before routing: target length, `Host` and
+/// header size.
+fn check_head(request: &Parts, limits: &crate::Limits) -> Option<Response<Bytes>> {
     let path = request.uri.path();
     let target = request
         .uri
@@ -208,10 +226,6 @@ fn check_head(
             Some(&detail),
             path,
         ));
-    }
-    if declared.is_some_and(|length| length > limits.body_size as u64) {
-        let detail = format!("the request body is larger than {} bytes", limits.body_size);
-        return Some(problem(StatusCode::PAYLOAD_TOO_LARGE, Some(&detail), path));
     }
     None
 }
