@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { App, BodyLimit, Cors, get, HttpResponse, post, RequestId, scope, SecurityHeaders, Timeout, type Middleware } from '@armature/core'
+import { App, BodyLimit, Compression, Cors, ETag, get, HttpResponse, post, RequestId, scope, SecurityHeaders, Timeout, type Middleware } from '@armature/core'
 import { start } from './helpers.js'
 
 const HELMET = {
@@ -350,5 +350,78 @@ describe('BodyLimit and Timeout', () => {
     for (const [make, message] of cases) {
       expect(make).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_OPTION', message: expect.stringContaining(message) }))
     }
+  })
+})
+
+describe('ETag', () => {
+  const lastModified = 'Wed, 21 Oct 2026 07:28:00 GMT'
+  function app() {
+    return App.new()
+      .wrap(Compression.new({ minSize: 10 }))
+      .wrap(ETag.default())
+      .route('/doc', get(() => HttpResponse.json({ text: 'hello '.repeat(20) }).header('cache-control', 'max-age=60').header('vary', 'Accept-Language')))
+      .route('/dated', get(() => HttpResponse.text('dated').header('last-modified', lastModified)))
+      .route('/own', get(() => HttpResponse.text('own').header('etag', '"mine"')))
+      .route('/weak', get(() => 'weak').wrap(ETag.new({ weak: true })))
+      .route('/created', post(() => HttpResponse.json({ ok: true }, { status: 201 })))
+  }
+
+  it('tags answers and answers If-None-Match with 304, keeping the caching headers', async () => {
+    const server = await start(app())
+    const first = await fetch(`${server.url}/doc`, { headers: { 'accept-encoding': 'identity' } })
+    const tag = first.headers.get('etag') ?? ''
+    expect(tag).toMatch(/^"[0-9a-f]+-[0-9a-f]{16}"$/)
+    expect((await fetch(`${server.url}/doc`, { headers: { 'accept-encoding': 'identity' } })).headers.get('etag')).toBe(tag)
+    const head = await fetch(`${server.url}/doc`, { method: 'HEAD', headers: { 'accept-encoding': 'identity' } })
+    expect(head.headers.get('etag')).toBe(tag)
+    const cached = await fetch(`${server.url}/doc`, { headers: { 'if-none-match': `"other", ${tag}`, 'accept-encoding': 'identity' } })
+    expect(cached.status).toBe(304)
+    expect(await cached.text()).toBe('')
+    expect(pick(cached.headers, ['etag', 'cache-control', 'vary', 'content-type'])).toEqual({
+      etag: tag,
+      'cache-control': 'max-age=60',
+      vary: 'Accept-Language, Accept-Encoding',
+      'content-type': null,
+    })
+    expect((await fetch(`${server.url}/doc`, { headers: { 'if-none-match': '"other"' } })).status).toBe(200)
+    expect((await fetch(`${server.url}/doc`, { headers: { 'if-none-match': '*' } })).status).toBe(304)
+  })
+
+  it('weakens the tag of a compressed answer and still matches it', async () => {
+    const server = await start(app())
+    const compressed = await fetch(`${server.url}/doc`, { headers: { 'accept-encoding': 'gzip' } })
+    const tag = compressed.headers.get('etag') ?? ''
+    expect(tag).toMatch(/^W\/"/)
+    const cached = await fetch(`${server.url}/doc`, { headers: { 'accept-encoding': 'gzip', 'if-none-match': tag } })
+    expect(cached.status).toBe(304)
+  })
+
+  it('answers If-Match and If-Unmodified-Since that fail with 412, and dates with 304', async () => {
+    const server = await start(app())
+    const own = await fetch(`${server.url}/own`, { headers: { 'if-match': '"mine"' } })
+    expect(own.status).toBe(200)
+    expect(own.headers.get('etag')).toBe('"mine"')
+    const mismatch = await fetch(`${server.url}/own`, { headers: { 'if-match': '"yours"' } })
+    expect(mismatch.status).toBe(412)
+    expect(await mismatch.json()).toMatchObject({ status: 412, title: 'Precondition Failed' })
+    expect((await fetch(`${server.url}/own`, { headers: { 'if-match': '*' } })).status).toBe(200)
+    expect((await fetch(`${server.url}/weak`, { headers: { 'if-match': 'W/"x"' } })).status).toBe(412)
+    const later = 'Thu, 22 Oct 2026 07:28:00 GMT'
+    const earlier = 'Tue, 20 Oct 2026 07:28:00 GMT'
+    expect((await fetch(`${server.url}/dated`, { headers: { 'if-modified-since': later } })).status).toBe(304)
+    expect((await fetch(`${server.url}/dated`, { headers: { 'if-modified-since': lastModified } })).status).toBe(304)
+    expect((await fetch(`${server.url}/dated`, { headers: { 'if-modified-since': earlier } })).status).toBe(200)
+    expect((await fetch(`${server.url}/dated`, { headers: { 'if-unmodified-since': earlier } })).status).toBe(412)
+    expect((await fetch(`${server.url}/dated`, { headers: { 'if-modified-since': 'not a date' } })).status).toBe(200)
+  })
+
+  it('makes weak tags when asked, and leaves other methods alone', async () => {
+    const server = await start(app())
+    const weak = await fetch(`${server.url}/weak`)
+    expect(weak.headers.get('etag')).toMatch(/^W\/"/)
+    expect((await fetch(`${server.url}/weak`, { headers: { 'if-none-match': (weak.headers.get('etag') ?? '').slice(2) } })).status).toBe(304)
+    const created = await fetch(`${server.url}/created`, { method: 'POST' })
+    expect(created.headers.get('etag')).toBeNull()
+    expect(() => ETag.new({ strong: true } as never)).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_OPTION' }))
   })
 })

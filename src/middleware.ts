@@ -252,6 +252,28 @@ export const Timeout = {
   new: (time: string | number): NativeMiddleware => new NativeMiddleware('timeout', time, true),
 }
 
+/** Options of `ETag.new`. */
+export interface ETagOptions {
+  /** Make weak tags (`W/"…"`): equal meaning, not byte for byte. @default false */
+  weak?: boolean
+}
+
+/**
+ * Entity tags and conditional GET/HEAD requests: a tag (a hash of the body)
+ * on every 200 answer without one, then `If-None-Match` or
+ * `If-Modified-Since` (against a `Last-Modified` the handler set) answer 304
+ * without a body, keeping `ETag`, `Cache-Control`, `Vary` and the other
+ * caching headers, and `If-Match` or `If-Unmodified-Since` that fail answer 412.
+ * Unsafe methods must check their preconditions in the handler, before they
+ * change anything.
+ */
+export const ETag = {
+  /** Strong tags. */
+  default: (): NativeMiddleware => new NativeMiddleware('etag', {}),
+  /** With options. */
+  new: (options: ETagOptions): NativeMiddleware => new NativeMiddleware('etag', options),
+}
+
 /** A response handed back by native code, as an `HttpResponse`. */
 function fromWhole(whole: WholeResponse): HttpResponse {
   const response = new HttpResponse(whole.body.length === 0 ? undefined : whole.body, { status: whole.status })

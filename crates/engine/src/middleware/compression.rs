@@ -10,9 +10,10 @@ use http::header::{
     ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG,
 };
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, Response, StatusCode};
+use http::{HeaderValue, Response, StatusCode};
 use serde::Deserialize;
 
+use super::etag::NotModifiedType;
 use super::{add_vary, Flow, Layer};
 use crate::Error;
 
@@ -134,8 +135,12 @@ impl Compression {
 }
 
 impl Settings {
-    fn compressible(&self, headers: &HeaderMap) -> bool {
-        let Some(media) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    fn compressible(&self, response: &Response<Bytes>) -> bool {
+        let media = response.headers().get(CONTENT_TYPE).or_else(|| {
+            let kept = response.extensions().get::<NotModifiedType>();
+            kept.map(|NotModifiedType(media)| media)
+        });
+        let Some(media) = media.and_then(|v| v.to_str().ok()) else {
             return false;
         };
         let media = media.split(';').next().unwrap_or("").trim();
@@ -232,13 +237,16 @@ impl Settings {
         let status = response.status();
         if status.is_informational()
             || status == StatusCode::NO_CONTENT
-            || status == StatusCode::NOT_MODIFIED
-            || !self.compressible(response.headers())
+            || !self.compressible(response)
         {
             return;
         }
-        // The answer depends on Accept-Encoding whenever it could be compressed.
+        // The answer depends on Accept-Encoding whenever it could be compressed
+        // (a 304 carries the Vary its 200 would have had).
         add_vary(response.headers_mut(), "Accept-Encoding");
+        if status == StatusCode::NOT_MODIFIED {
+            return;
+        }
         let headers = response.headers();
         let no_transform = headers.get_all(CACHE_CONTROL).iter().any(|v| {
             v.to_str()

@@ -8,6 +8,7 @@
 
 mod compression;
 mod cors;
+mod etag;
 mod logger;
 mod request_id;
 mod route_limits;
@@ -25,6 +26,7 @@ use serde::de::DeserializeOwned;
 use crate::Error;
 pub use compression::{Coding, Compression};
 pub use cors::Cors;
+pub use etag::ETag;
 pub(crate) use logger::flush as flush_logs;
 pub use logger::Logger;
 pub use request_id::RequestId;
@@ -86,6 +88,7 @@ pub fn from_json(kind: &str, options: serde_json::Value) -> Result<Arc<dyn Layer
         "logger" => Ok(Arc::new(Logger::new(parse(kind, options)?)?)),
         "bodyLimit" => Ok(Arc::new(BodyLimit::new(parse(kind, options)?)?)),
         "timeout" => Ok(Arc::new(Timeout::new(parse(kind, options)?)?)),
+        "etag" => Ok(Arc::new(ETag::new(parse(kind, options)?)?)),
         _ => Err(Error::invalid_option(format!(
             "unknown native middleware '{kind}'"
         ))),
