@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { App, BodyLimit, Compression, Cors, ETag, get, HttpResponse, post, RequestId, scope, SecurityHeaders, Timeout, type Middleware } from '@armature/core'
+import { App, BodyLimit, Compression, Cors, ETag, get, HttpError, HttpResponse, post, RequestId, scope, SecurityHeaders, Timeout, type Middleware } from '@armature/core'
 import { start } from './helpers.js'
 
 const HELMET = {
@@ -125,6 +125,18 @@ describe('RequestId', () => {
     for (const bad of ['has space', 'x'.repeat(129), '<script>']) {
       const res = await fetch(`${server.url}/`, { headers: { 'x-request-id': bad } })
       expect(res.headers.get('x-request-id'), bad).toMatch(UUID)
+    }
+  })
+
+  it('puts the id into problem bodies, from the engine and from handlers', async () => {
+    const server = await start(
+      App.new().wrap(RequestId.default()).route('/fail', get(() => { throw new HttpError(409, 'taken') })),
+    )
+    for (const path of ['/missing', '/fail']) {
+      const res = await fetch(`${server.url}${path}`, { headers: { 'x-request-id': `id-${path.slice(1)}` } })
+      const body = (await res.json()) as Record<string, unknown>
+      expect(body, path).toMatchObject({ requestId: `id-${path.slice(1)}`, instance: path })
+      expect(Number(res.headers.get('content-length')), path).toBe(JSON.stringify(body).length)
     }
   })
 

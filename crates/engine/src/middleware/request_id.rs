@@ -1,12 +1,15 @@
 //! Request ids: keeps a well-formed id the client sent or makes one, puts it
 //! on the request (so handlers and logs read it) and echoes it on the response.
 
+use bytes::Bytes;
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
-use http::{HeaderName, HeaderValue};
+use http::{HeaderName, HeaderValue, Response};
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::{Flow, Layer};
-use crate::Error;
+use crate::{Error, PROBLEM_JSON};
 
 /// Options of [`RequestId`], as JS passes them.
 #[derive(Debug, Default, Deserialize)]
@@ -67,7 +70,30 @@ impl Layer for RequestId {
         request.headers.insert(self.header.clone(), id.clone());
         let header = self.header.clone();
         Flow::Next(Some(Box::new(move |response| {
+            add_to_problem(response, &id);
             response.headers_mut().entry(header).or_insert(id);
         })))
+    }
+}
+
+/// Adds `"requestId"` to an `application/problem+json` body (RFC 9457 allows
+/// extension members), so that a client reporting an error can quote it.
+fn add_to_problem(response: &mut Response<Bytes>, id: &HeaderValue) {
+    let is_problem = response.headers().get(CONTENT_TYPE) == Some(&PROBLEM_JSON);
+    let Ok(id) = id.to_str() else {
+        return;
+    };
+    if !is_problem {
+        return;
+    }
+    let Ok(Value::Object(mut problem)) = serde_json::from_slice::<Value>(response.body()) else {
+        return;
+    };
+    problem
+        .entry("requestId")
+        .or_insert_with(|| Value::from(id));
+    if let Ok(body) = serde_json::to_vec(&problem) {
+        *response.body_mut() = Bytes::from(body);
+        response.headers_mut().remove(CONTENT_LENGTH);
     }
 }
