@@ -3,6 +3,7 @@ import { binding } from './native.js'
 import { defaultError, Dispatcher, type Endpoint, type ErrorResponder, type HandlerResult } from './bridge.js'
 import type { Request } from './request.js'
 import { HttpResponse } from './response.js'
+import { secretsOf, type CookieSettings } from './cookies.js'
 import { inline, NativeMiddleware, type AnyMiddleware } from './middleware.js'
 import { compose, joinPath, type Handler, type MethodRouter, type Middleware, type Params } from './routing.js'
 import { Server } from './server.js'
@@ -27,6 +28,8 @@ export interface AppOptions {
   limits?: Limits
   /** The `server` response header, or `false` for none. @default 'armature' */
   serverName?: string | false
+  /** Cookie settings: the secret signed cookies use. @default no secret: signing throws */
+  cookies?: CookieSettings
 }
 
 /** Where and how `App.run` listens. */
@@ -186,8 +189,11 @@ export class App<D extends object = Record<never, never>> {
   #data: object = {}
   #onError: ErrorResponder | undefined
 
+  readonly #secrets: readonly string[] | undefined
+
   private constructor(options: AppOptions) {
     this.#options = options
+    this.#secrets = secretsOf(options.cookies)
   }
 
   /** A new, empty application. */
@@ -292,7 +298,8 @@ export class App<D extends object = Record<never, never>> {
         endpoints.push({ names, run: compose(run, target as Handler<any, any>) })
       }
     }
-    return { table, dispatcher: new Dispatcher(endpoints, this.#data, this.#onError ?? defaultError), inline: inlined }
+    const context = { data: this.#data, secrets: this.#secrets }
+    return { table, dispatcher: new Dispatcher(endpoints, context, this.#onError ?? defaultError), inline: inlined }
   }
 
   #serverOptions(host: string, port: number, workers?: number): ServerOptions {

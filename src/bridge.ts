@@ -1,5 +1,6 @@
 import type { NativeServer } from '../index.js'
-import { Request } from './request.js'
+import { setCookie } from './cookies.js'
+import { Request, type RequestContext } from './request.js'
 import { ContentType, HttpError, HttpResponse, problem, stringify } from './response.js'
 
 /** What a handler or middleware may return. */
@@ -42,7 +43,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 export class Dispatcher {
   native!: NativeServer
   readonly #endpoints: readonly Endpoint[]
-  readonly #data: unknown
+  readonly #context: RequestContext
   readonly #onError: ErrorResponder
   /** Filled by `drain`. */
   readonly #inbox = new Uint32Array(16_384)
@@ -55,9 +56,9 @@ export class Dispatcher {
   #outBuffers: Buffer[] | undefined
   #flushQueued = false
 
-  constructor(endpoints: readonly Endpoint[], data: unknown, onError: ErrorResponder) {
+  constructor(endpoints: readonly Endpoint[], context: RequestContext, onError: ErrorResponder) {
     this.#endpoints = endpoints
-    this.#data = data
+    this.#context = context
     this.#onError = onError
   }
 
@@ -103,7 +104,7 @@ export class Dispatcher {
         } else {
           method = METHODS[code] as string
         }
-        this.#run(endpoint, new Request(this.native, id, method, url, names, values, this.#data))
+        this.#run(endpoint, new Request(this.native, id, method, url, names, values, this.#context))
       }
     } while (inbox[1] === 1)
     this.#flush()
@@ -157,6 +158,10 @@ export class Dispatcher {
         type = value.contentType
         headers = value.headerList
         body = value.body
+        if (value.signedCookies) {
+          const signed = value.signedCookies.flatMap((c) => ['set-cookie', setCookie(c.name, c.value, c.options, this.#context.secrets)])
+          headers = [...(headers ?? []), ...signed]
+        }
       } else if (typeof value === 'string') {
         type = ContentType.Text
         body = value

@@ -29,7 +29,8 @@ export {
   type SecurityHeadersOptions,
 } from './middleware.js'
 export { Request, type QueryValue } from './request.js'
-export { HttpError, HttpResponse, type Body, type HttpErrorOptions, type ResponseInit } from './response.js'
+export { HttpError, HttpResponse, type Body, type CacheControl, type HttpErrorOptions, type ResponseInit } from './response.js'
+export type { CookieOptions, CookieSettings } from './cookies.js'
 export {
   any,
   del,

@@ -1,5 +1,15 @@
 import type { NativeServer } from '../index.js'
+import accepts from 'accepts'
+import { parseCookies, unsignCookie } from './cookies.js'
 import { HttpError } from './response.js'
+
+/** What every request of an app shares. */
+export interface RequestContext {
+  /** The app state given to `App.data`. */
+  data: unknown
+  /** The app's cookie secrets, first one signing. */
+  secrets: readonly string[] | undefined
+}
 
 /** Parsed query-string values: a repeated key gives an array. */
 export type QueryValue = string | string[]
@@ -60,8 +70,6 @@ function parseQuery(query: string): Record<string, QueryValue> {
 export class Request<Params extends Record<string, string> = Record<string, string>, Data = any> {
   /** The method, upper case (`HEAD` when a GET handler answers HEAD). */
   readonly method: string
-  /** The app state given to `App.data`. */
-  readonly data: Data
   /** @internal set once the response is on its way. */
   done = false
   /** @internal the engine's id for this request. */
@@ -70,7 +78,9 @@ export class Request<Params extends Record<string, string> = Record<string, stri
   readonly #names: readonly string[]
   readonly #values: readonly string[]
   readonly #url: string
+  readonly #context: RequestContext
   #queries: Record<string, QueryValue> | undefined
+  #cookies: Record<string, string> | undefined
   #headers: Record<string, string> | undefined
   #body: Buffer | undefined
 
@@ -82,7 +92,7 @@ export class Request<Params extends Record<string, string> = Record<string, stri
     url: string,
     names: readonly string[],
     values: readonly string[],
-    data: Data,
+    context: RequestContext,
   ) {
     this.#native = native
     this.slot = id
@@ -90,10 +100,47 @@ export class Request<Params extends Record<string, string> = Record<string, stri
     this.#url = url
     this.#names = names
     this.#values = values.length === 0 ? NO_VALUES : values
-    this.data = data
+    this.#context = context
     this.#queries = undefined
     this.#headers = undefined
     this.#body = undefined
+  }
+
+  /** The app state given to `App.data`. */
+  get data(): Data {
+    return this.#context.data as Data
+  }
+
+  /** A cookie the client sent (percent-decoded), or `undefined`. */
+  cookie(name: string): string | undefined {
+    return this.cookies[name]
+  }
+
+  /** Every cookie the client sent, by name. */
+  get cookies(): Record<string, string> {
+    this.#cookies ??= parseCookies(this.header('cookie'))
+    return this.#cookies
+  }
+
+  /**
+   * The value of a cookie set with `{ signed: true }`, or `undefined` when it
+   * is missing, unsigned, or was changed by the client (its signature fails
+   * against every secret of `App.new({ cookies: { secret } })`).
+   */
+  signedCookie(name: string): string | undefined {
+    return unsignCookie(this.cookies[name], this.#context.secrets)
+  }
+
+  /**
+   * The type the client prefers among `types` (by its `Accept` header and
+   * q-values), or `false` when it takes none of them. Types are media types
+   * (`application/json`) or extensions (`json`, `html`); the first wins ties.
+   *
+   * @example
+   * switch (req.accepts(['json', 'html'])) { case 'html': return HttpResponse.html(page); default: return data }
+   */
+  accepts<T extends string>(types: readonly T[]): T | false {
+    return accepts({ headers: { accept: this.header('accept') } } as never).type([...types]) as T | false
   }
 
   /** @internal the server this request belongs to, for native middleware run inline. */

@@ -1,3 +1,4 @@
+import { setCookie, type CookieOptions } from './cookies.js'
 import { binding } from './native.js'
 
 /** The reason phrase of a status, from the engine (node:http would cost ~2.5 MiB of memory to load). */
@@ -53,6 +54,8 @@ export class HttpResponse {
   contentType: ContentType
   /** @internal alternating lower-case names and values. */
   headerList: string[] | undefined
+  /** @internal cookies to sign with the app's secret when the response is sent. */
+  signedCookies: { name: string; value: string; options: CookieOptions }[] | undefined
   readonly body: Body
 
   /** A response with `body`; set its `content-type` header, or use a factory. */
@@ -61,6 +64,7 @@ export class HttpResponse {
     this.#status = init?.status === undefined ? 200 : checkStatus(init.status)
     this.contentType = ContentType.None
     this.headerList = undefined
+    this.signedCookies = undefined
     if (init?.headers) {
       for (const [name, value] of Object.entries(init.headers)) {
         if (Array.isArray(value)) for (const v of value) this.appendHeader(name, v)
@@ -128,6 +132,38 @@ export class HttpResponse {
     if (lower === 'content-type') this.contentType = ContentType.None
     ;(this.headerList ??= []).push(lower, String(value))
     return this
+  }
+
+  /**
+   * Sets a cookie (a `Set-Cookie` header). Throws a TypeError for a name,
+   * value or attribute a cookie cannot carry. With `signed`, the value is
+   * signed with the app's `cookies.secret` when the response is sent.
+   *
+   * @example
+   * HttpResponse.json(user).cookie('session', id, { httpOnly: true, secure: true, sameSite: 'lax', maxAge: 3600, signed: true })
+   */
+  cookie(name: string, value: string, options: CookieOptions = {}): this {
+    // Serialised now even when signed, so that a bad name or attribute throws here.
+    const header = setCookie(name, value, { ...options, signed: false }, undefined)
+    if (options.signed) (this.signedCookies ??= []).push({ name, value, options })
+    else this.appendHeader('set-cookie', header)
+    return this
+  }
+
+  /** Tells the client to delete a cookie; `path` and `domain` must be those it was set with. */
+  clearCookie(name: string, options: Pick<CookieOptions, 'path' | 'domain' | 'secure' | 'sameSite' | 'partitioned'> = {}): this {
+    return this.cookie(name, '', { ...options, maxAge: 0, expires: new Date(0) })
+  }
+
+  /**
+   * Sets `Cache-Control` from directives; throws a RangeError for a negative
+   * or fractional age and for `public` with `private`.
+   *
+   * @example
+   * HttpResponse.json(data).cacheControl({ public: true, maxAge: 60, staleWhileRevalidate: 30 })
+   */
+  cacheControl(directives: CacheControl): this {
+    return this.header('cache-control', cacheControlValue(directives))
   }
 
   /** The headers, with repeated values joined by `, `. */
@@ -223,4 +259,64 @@ export function problem(
   if (detail !== undefined) body.detail = detail
   body.instance = instance
   return typed(new HttpResponse(JSON.stringify(body), { status }), ContentType.Problem)
+}
+
+/** `Cache-Control` directives (RFC 9111); ages are whole seconds. */
+export interface CacheControl {
+  /** Any cache may store it. */
+  public?: boolean
+  /** Only the client's own cache may store it. */
+  private?: boolean
+  /** Caches must revalidate before each use. */
+  noCache?: boolean
+  /** Nothing may store it. */
+  noStore?: boolean
+  /** Intermediaries must not change it (nor compress it). */
+  noTransform?: boolean
+  /** Once stale, it must be revalidated. */
+  mustRevalidate?: boolean
+  /** Once stale, shared caches must revalidate. */
+  proxyRevalidate?: boolean
+  /** It never changes while fresh. */
+  immutable?: boolean
+  /** Seconds it stays fresh. */
+  maxAge?: number
+  /** Seconds it stays fresh in shared caches. */
+  sMaxAge?: number
+  /** Seconds a stale copy may be served while revalidating. */
+  staleWhileRevalidate?: number
+  /** Seconds a stale copy may be served when revalidation fails. */
+  staleIfError?: number
+}
+
+const FLAGS: [keyof CacheControl, string][] = [
+  ['public', 'public'],
+  ['private', 'private'],
+  ['noCache', 'no-cache'],
+  ['noStore', 'no-store'],
+  ['noTransform', 'no-transform'],
+  ['mustRevalidate', 'must-revalidate'],
+  ['proxyRevalidate', 'proxy-revalidate'],
+  ['immutable', 'immutable'],
+]
+const AGES: [keyof CacheControl, string][] = [
+  ['maxAge', 'max-age'],
+  ['sMaxAge', 's-maxage'],
+  ['staleWhileRevalidate', 'stale-while-revalidate'],
+  ['staleIfError', 'stale-if-error'],
+]
+
+function cacheControlValue(directives: CacheControl): string {
+  if (directives.public && directives.private) throw new RangeError('Cache-Control cannot be both public and private')
+  const parts = FLAGS.filter(([key]) => directives[key] === true).map(([, name]) => name)
+  for (const [key, name] of AGES) {
+    const age = directives[key]
+    if (age === undefined) continue
+    if (typeof age !== 'number' || !Number.isInteger(age) || age < 0) {
+      throw new RangeError(`Cache-Control ${name} must be a whole number of seconds, got ${String(age)}`)
+    }
+    parts.push(`${name}=${age}`)
+  }
+  if (parts.length === 0) throw new RangeError('Cache-Control needs at least one directive')
+  return parts.join(', ')
 }
