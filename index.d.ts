@@ -89,6 +89,11 @@ export declare class NativeServer {
    */
   layerBefore(index: number, id: number): WholeResponse | null
   /**
+   * Counts request `id` against the inline rate limiter `index` as client
+   * `key`; returns the 429 answer when it is over the limit.
+   */
+  rateLimitHit(index: number, id: number, key: string): WholeResponse | null
+  /**
    * Runs the response side of inline middleware `index` of request `id` on
    * a response (status, content-type code, alternating header names and
    * values, body) and returns the response it leaves.

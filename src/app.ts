@@ -4,7 +4,7 @@ import { defaultError, Dispatcher, type Endpoint, type ErrorResponder, type Hand
 import type { Request } from './request.js'
 import { HttpResponse } from './response.js'
 import { secretsOf, type CookieSettings } from './cookies.js'
-import { inline, NativeMiddleware, type AnyMiddleware } from './middleware.js'
+import { inline, inlineRateLimit, NativeMiddleware, type AnyMiddleware } from './middleware.js'
 import { compose, joinPath, type Handler, type MethodRouter, type Middleware, type Params } from './routing.js'
 import { Server } from './server.js'
 
@@ -85,10 +85,12 @@ function check(table: NativeApp, path: string, router: MethodRouter<any, any>): 
 }
 
 const isNative = (m: AnyMiddleware): m is NativeMiddleware => m instanceof NativeMiddleware
+/** Native middleware the engine can run alone: not those that need a JS function. */
+const isEngine = (m: AnyMiddleware): m is NativeMiddleware => isNative(m) && m.keyOf === undefined
 
-/** How many middleware lead `chain` before its first JS one. */
+/** How many middleware lead `chain` before its first one that needs JS. */
 function leadingNatives(chain: readonly AnyMiddleware[]): number {
-  const first = chain.findIndex((m) => !isNative(m))
+  const first = chain.findIndex((m) => !isEngine(m))
   return first < 0 ? chain.length : first
 }
 
@@ -252,7 +254,7 @@ export class App<D extends object = Record<never, never>> {
         return {
           methods: entry.methods ?? ['*'],
           path,
-          middleware: fixed ? chain.filter(isNative).length : chain.length,
+          middleware: fixed ? chain.filter(isEngine).length : chain.length,
           handler: fixed ? 'fixed' : 'js',
         }
       })
@@ -288,12 +290,16 @@ export class App<D extends object = Record<never, never>> {
         const target = entry.target
         if (target instanceof HttpResponse) {
           // No JS runs for a constant response: its native middleware all run in the engine.
-          const natives = chain.filter(isNative).map((m) => m.spec)
+          const natives = chain.filter(isEngine).map((m) => m.spec)
           table.fixedRoute(entry.methods, path, constant(target), natives)
           continue
         }
         const layers = engine.map((m) => m.spec)
-        const run = js.map((m): Middleware<any> => (isNative(m) ? inline(inlined.push(m.spec) - 1) : m))
+        const run = js.map((m): Middleware<any> => {
+          if (!isNative(m)) return m
+          const index = inlined.push(m.spec) - 1
+          return m.keyOf ? inlineRateLimit(index, m.keyOf) : inline(index)
+        })
         const names = table.route(entry.methods, path, endpoints.length, layers)
         endpoints.push({ names, run: compose(run, target as Handler<any, any>) })
       }

@@ -14,6 +14,7 @@ export {
   ETag,
   Logger,
   NativeMiddleware,
+  RateLimit,
   RequestId,
   SecurityHeaders,
   Timeout,
@@ -24,7 +25,9 @@ export {
   type LoggerOptions,
   type LogLevel,
   type LogRecord,
+  type RateLimitOptions,
   type HeaderSetting,
+  type KeyFunction,
   type RequestIdOptions,
   type SecurityHeadersOptions,
 } from './middleware.js'

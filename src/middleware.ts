@@ -2,6 +2,7 @@ import { hostname } from 'node:os'
 import type { MiddlewareSpec, WholeResponse } from '../index.js'
 import { binding } from './native.js'
 import { HttpError, HttpResponse } from './response.js'
+import type { Request } from './request.js'
 import type { Middleware } from './routing.js'
 
 /**
@@ -18,14 +19,20 @@ export class NativeMiddleware {
   readonly spec: MiddlewareSpec
   /** @internal runs in the engine wherever it is declared (a route property, not a step in the chain) */
   readonly engineOnly: boolean
+  /** @internal a JS function the key of a rate limiter comes from: it then runs on the JS thread */
+  readonly keyOf: KeyFunction | undefined
 
   /** @internal checks the options at once: a bad one throws `ERR_ARMATURE_INVALID_OPTION` here. */
-  constructor(kind: string, options: unknown, engineOnly = false) {
+  constructor(kind: string, options: unknown, engineOnly = false, keyOf?: KeyFunction) {
     this.spec = { kind, options }
     this.engineOnly = engineOnly
+    this.keyOf = keyOf
     binding.checkMiddleware(this.spec)
   }
 }
+
+/** A function of the request giving a rate limiter's key; `undefined` leaves the request uncounted. */
+export type KeyFunction = (req: Request<any, any>) => string | undefined | Promise<string | undefined>
 
 /** A JS or a native middleware. */
 export type AnyMiddleware<D = any> = Middleware<D> | NativeMiddleware
@@ -274,6 +281,56 @@ export const ETag = {
   new: (options: ETagOptions): NativeMiddleware => new NativeMiddleware('etag', options),
 }
 
+/** Options of `RateLimit.new`. */
+export interface RateLimitOptions {
+  /** Requests a client may make per window. */
+  limit: number
+  /** The window: milliseconds or text (`'1m'`, `'30s'`). */
+  window: number | string
+  /**
+   * What tells clients apart: `'ip'` (the peer's address, or with `trustProxy`
+   * the one the proxies saw), `{ header: 'x-api-key' }`, or a function of the
+   * request (it runs on the JS thread; `undefined` lets the request through
+   * uncounted).
+   * @default 'ip'
+   */
+  key?: 'ip' | { header: string } | KeyFunction
+  /**
+   * `slidingWindow` weighs the last window by how much of it still overlaps
+   * (smooth, no bursts at window edges); `tokenBucket` refills `limit` tokens
+   * evenly over the window.
+   * @default 'slidingWindow'
+   */
+  algorithm?: 'slidingWindow' | 'tokenBucket'
+  /**
+   * Proxies in front whose `X-Forwarded-For` (or `Forwarded`) is trusted: the
+   * client is the address the outermost trusted one saw. `true` is one.
+   * @default false
+   */
+  trustProxy?: boolean | number
+  /** Clients remembered at most; idle ones, then the least recently seen, are forgotten first. @default 100000 */
+  maxKeys?: number
+}
+
+/**
+ * Limits each client to `limit` requests per `window`, exactly, however many
+ * arrive at once. Answers get `RateLimit-Policy`, `RateLimit-Limit`,
+ * `RateLimit-Remaining` and `RateLimit-Reset`; a request over the limit gets
+ * a 429 problem with `Retry-After`, and its handler does not run.
+ *
+ * @example
+ * App.new().wrap(RateLimit.new({ limit: 100, window: '1m' }))
+ */
+export const RateLimit = {
+  /** A limiter with these options. */
+  new: (options: RateLimitOptions): NativeMiddleware => {
+    const { key, ...rest } = options
+    return typeof key === 'function'
+      ? new NativeMiddleware('rateLimitKeyed', rest, false, key)
+      : new NativeMiddleware('rateLimit', options)
+  },
+}
+
 /** A response handed back by native code, as an `HttpResponse`. */
 function fromWhole(whole: WholeResponse): HttpResponse {
   const response = new HttpResponse(whole.body.length === 0 ? undefined : whole.body, { status: whole.status })
@@ -286,6 +343,22 @@ function fromWhole(whole: WholeResponse): HttpResponse {
 function bodyOf(body: HttpResponse['body']): string | Buffer | undefined {
   if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) return body
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+}
+
+/**
+ * A rate limiter keyed by a JS function, as a JS middleware: the function
+ * gives the key, the engine's limiter `index` counts it.
+ */
+export function inlineRateLimit(index: number, keyOf: KeyFunction): Middleware<any> {
+  return async (req, next) => {
+    const key = await keyOf(req)
+    if (key === undefined) return next(req)
+    const native = req.native
+    const refused = native.rateLimitHit(index, req.slot, String(key))
+    if (refused) return fromWhole(refused)
+    const res = await next(req)
+    return fromWhole(native.layerAfter(index, req.slot, res.status, res.contentType, res.headerList ?? [], bodyOf(res.body)))
+  }
 }
 
 /**

@@ -11,7 +11,7 @@ use napi_derive::napi;
 
 use crate::bridge::response_parts;
 use crate::error::{coded, CodedError};
-use crate::middleware::{build_layers, MiddlewareSpec};
+use crate::middleware::{build_inline, build_layers, MiddlewareSpec};
 use crate::options::ServerOptions;
 use crate::server::NativeServer;
 
@@ -135,7 +135,7 @@ impl NativeApp {
             &wake,
             &closed,
         )?;
-        server.inline = build_layers(inline_middleware)?;
+        (server.inline, server.keyed) = build_inline(inline_middleware)?;
         Ok(server)
     }
 
@@ -151,7 +151,7 @@ impl NativeApp {
         let layers = Layers::from(self.layers.clone());
         let mut server =
             NativeServer::in_process(self.routes.clone().build(), layers, &options, &wake)?;
-        server.inline = build_layers(inline_middleware)?;
+        (server.inline, server.keyed) = build_inline(inline_middleware)?;
         Ok(server)
     }
 }

@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use armature_engine::http::{Request, Response};
-use armature_engine::middleware::{self, After, Flow, Layer, Layers};
+use std::collections::HashMap;
+
+use armature_engine::middleware::{self, After, Flow, Layer, Layers, RateLimit};
 use armature_engine::Bytes;
 use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
@@ -31,6 +33,25 @@ pub(crate) fn build_layers(specs: Option<Vec<MiddlewareSpec>>) -> Result<Layers,
         .map(|spec| middleware::from_json(&spec.kind, spec.options).map_err(coded))
         .collect::<Result<Vec<Arc<dyn Layer>>, _>>()
         .map(Layers::from)
+}
+
+/// The middleware JS runs inline, and among them the rate limiters whose keys
+/// a JS function gives, by their index.
+pub(crate) fn build_inline(
+    specs: Option<Vec<MiddlewareSpec>>,
+) -> Result<(Layers, HashMap<u32, Arc<RateLimit>>), CodedError> {
+    let mut layers: Vec<Arc<dyn Layer>> = Vec::new();
+    let mut keyed = HashMap::new();
+    for (index, spec) in specs.unwrap_or_default().into_iter().enumerate() {
+        if spec.kind == "rateLimitKeyed" {
+            let limiter = middleware::rate_limit_from_json(spec.options).map_err(coded)?;
+            keyed.insert(index as u32, limiter.clone());
+            layers.push(limiter);
+        } else {
+            layers.push(middleware::from_json(&spec.kind, spec.options).map_err(coded)?);
+        }
+    }
+    Ok((Layers::from(layers), keyed))
 }
 
 /// Checks a native middleware's options, throwing `ERR_ARMATURE_INVALID_OPTION`
@@ -66,6 +87,34 @@ impl NativeServer {
         let flow = layer.before(&mut parts);
         call.headers = parts.headers;
         match flow {
+            Flow::Respond(response) => Ok(Some(WholeResponse::from(response))),
+            Flow::Next(after) => {
+                if let Some(after) = after {
+                    self.afters.entry(id).or_default().push((index, after));
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// Counts request `id` against the inline rate limiter `index` as client
+    /// `key`; returns the 429 answer when it is over the limit.
+    #[napi]
+    pub fn rate_limit_hit(
+        &mut self,
+        index: u32,
+        id: u32,
+        key: String,
+    ) -> napi::Result<Option<WholeResponse>> {
+        let limiter = self.keyed.get(&index).cloned().ok_or_else(missing)?;
+        let path = self
+            .inflight
+            .get(id as usize)
+            .ok_or_else(missing)?
+            .uri
+            .path()
+            .to_owned();
+        match limiter.check(&key, &path) {
             Flow::Respond(response) => Ok(Some(WholeResponse::from(response))),
             Flow::Next(after) => {
                 if let Some(after) = after {

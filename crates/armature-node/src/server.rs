@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use armature_engine::middleware::{After, Layers};
+use armature_engine::middleware::{After, Layers, RateLimit};
 use armature_engine::{App, Batcher, Call, Handler, Router, Server};
 use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
@@ -36,6 +36,8 @@ pub struct NativeServer {
     keep_alive: Option<KeepAlive>,
     /// Native middleware that JS runs inside its own, by index.
     pub(crate) inline: Layers,
+    /// The inline rate limiters whose keys come from JS, by index.
+    pub(crate) keyed: HashMap<u32, Arc<RateLimit>>,
     /// Response hooks of inline middleware, by request id, until they run.
     pub(crate) afters: HashMap<u32, Vec<(u32, After)>>,
 }
@@ -100,6 +102,7 @@ impl NativeServer {
             development: options.development.unwrap_or(false),
             keep_alive: None,
             inline: Layers::from([]),
+            keyed: HashMap::new(),
             afters: HashMap::new(),
         }
     }

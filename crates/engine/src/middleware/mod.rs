@@ -10,6 +10,7 @@ mod compression;
 mod cors;
 mod etag;
 mod logger;
+mod rate_limit;
 mod request_id;
 mod route_limits;
 mod security_headers;
@@ -29,6 +30,8 @@ pub use cors::Cors;
 pub use etag::ETag;
 pub(crate) use logger::flush as flush_logs;
 pub use logger::Logger;
+pub(crate) use rate_limit::ClientAddr;
+pub use rate_limit::{Decision, RateLimit};
 pub use request_id::RequestId;
 pub use route_limits::{Amount, BodyLimit, Timeout};
 pub(crate) use route_limits::{BodySize, HandlerTime};
@@ -77,6 +80,15 @@ pub(crate) fn after(afters: Vec<After>, response: &mut Response<Bytes>) {
     }
 }
 
+/// A rate limiter whose keys the caller gives to [`RateLimit::check`], from
+/// its options as JSON.
+pub fn rate_limit_from_json(mut options: serde_json::Value) -> Result<Arc<RateLimit>, Error> {
+    if let Some(options) = options.as_object_mut() {
+        options.insert("key".to_owned(), serde_json::Value::from("external"));
+    }
+    Ok(Arc::new(RateLimit::new(parse("rateLimit", options)?)?))
+}
+
 /// Builds the middleware named `kind` from its options as JSON, as bindings
 /// pass them; a bad option is an [`Error::is_invalid_option`] naming it.
 pub fn from_json(kind: &str, options: serde_json::Value) -> Result<Arc<dyn Layer>, Error> {
@@ -89,6 +101,8 @@ pub fn from_json(kind: &str, options: serde_json::Value) -> Result<Arc<dyn Layer
         "bodyLimit" => Ok(Arc::new(BodyLimit::new(parse(kind, options)?)?)),
         "timeout" => Ok(Arc::new(Timeout::new(parse(kind, options)?)?)),
         "etag" => Ok(Arc::new(ETag::new(parse(kind, options)?)?)),
+        "rateLimit" => Ok(Arc::new(RateLimit::new(parse(kind, options)?)?)),
+        "rateLimitKeyed" => Ok(rate_limit_from_json(options)?),
         _ => Err(Error::invalid_option(format!(
             "unknown native middleware '{kind}'"
         ))),

@@ -38,6 +38,7 @@ pub(crate) async fn serve(
     // hyper drops HEAD bodies itself on HTTP/1 (keeping their length), not on HTTP/2.
     let strip_body = request.method() == Method::HEAD && request.version() == Version::HTTP_2;
     let (mut parts, body) = request.into_parts();
+    parts.extensions.insert(middleware::ClientAddr(remote_addr));
     let mut afters = Vec::new();
     let mut response = match middleware::before(&shared.app.layers, &mut parts, &mut afters) {
         Some(response) => response,

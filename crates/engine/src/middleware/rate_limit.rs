@@ -1,0 +1,403 @@
+//! Rate limiting in the engine: a sliding window or a token bucket per client
+//! (its IP, optionally behind trusted proxies, or a header), in a bounded
+//! in-memory store; over the limit, 429 with `Retry-After` and `RateLimit-*`.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use http::header::{HeaderName, RETRY_AFTER};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, StatusCode};
+use serde::Deserialize;
+
+use super::route_limits::Amount;
+use super::{Flow, Layer};
+use crate::problem::problem;
+use crate::Error;
+
+/// The client's address, put on every request by the engine.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientAddr(pub(crate) SocketAddr);
+
+/// How clients are told apart.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum KeySpec {
+    /// `"ip"`.
+    Name(String),
+    /// `{ "header": "x-api-key" }`.
+    Header { header: String },
+}
+
+/// Options of [`RateLimit`], as JS passes them.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RateLimitOptions {
+    /// Requests allowed per window.
+    limit: f64,
+    /// The window: milliseconds or text (`"1m"`).
+    window: Amount,
+    /// `"ip"` (default) or `{ header }`.
+    key: Option<KeySpec>,
+    /// `"slidingWindow"` (default) or `"tokenBucket"`.
+    algorithm: Option<String>,
+    /// Trust `X-Forwarded-For`/`Forwarded` from this many proxies in front (`true` is one). Default none.
+    trust_proxy: Option<TrustProxy>,
+    /// Clients remembered at most; the least recently seen are forgotten first. Default 100000.
+    max_keys: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum TrustProxy {
+    Flag(bool),
+    Hops(f64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Algorithm {
+    SlidingWindow,
+    TokenBucket,
+}
+
+#[derive(Debug)]
+enum Key {
+    Ip {
+        hops: usize,
+    },
+    Header(HeaderName),
+    /// Given by the caller of [`RateLimit::check`] (a JS function).
+    External,
+}
+
+/// What a client has used.
+#[derive(Debug, Clone, Copy)]
+struct Usage {
+    /// Sliding window: the current window's start and counts; token bucket:
+    /// `count` is the tokens left (scaled by 1000), `started` the last refill.
+    started: Instant,
+    count: u64,
+    previous: u64,
+    seen: Instant,
+}
+
+/// The answer to one request.
+#[derive(Debug, Clone, Copy)]
+pub struct Decision {
+    /// Whether it may go on.
+    pub allowed: bool,
+    /// Requests left in the window (or tokens).
+    pub remaining: u64,
+    /// Seconds until the window resets (or a token is back).
+    pub reset: u64,
+}
+
+/// Counts requests per client and refuses those over the limit.
+#[derive(Debug)]
+pub struct RateLimit {
+    limit: u64,
+    window: Duration,
+    key: Key,
+    algorithm: Algorithm,
+    max_keys: usize,
+    store: Mutex<HashMap<String, Usage>>,
+    policy: HeaderValue,
+}
+
+fn whole(name: &str, value: f64) -> Result<u64, Error> {
+    if value.is_finite() && value >= 1.0 && value.fract() == 0.0 {
+        Ok(value as u64)
+    } else {
+        Err(Error::invalid_option(format!(
+            "rateLimit: {name} must be a whole number of at least 1, got {value}"
+        )))
+    }
+}
+
+impl RateLimit {
+    /// Checks the options.
+    pub fn new(options: RateLimitOptions) -> Result<Self, Error> {
+        let invalid = |why: String| Error::invalid_option(format!("rateLimit: {why}"));
+        let limit = whole("limit", options.limit)?;
+        let window = match options.window {
+            Amount::Number(ms) => Duration::from_millis(whole("window", ms)?),
+            Amount::Text(text) => humantime::parse_duration(&text).map_err(|error| {
+                invalid(format!(
+                    "window '{text}' is not a duration ({error}); use e.g. '1m'"
+                ))
+            })?,
+        };
+        if window < Duration::from_millis(1) {
+            return Err(invalid("window must be at least 1ms".to_owned()));
+        }
+        let hops = match options.trust_proxy {
+            None | Some(TrustProxy::Flag(false)) => 0,
+            Some(TrustProxy::Flag(true)) => 1,
+            Some(TrustProxy::Hops(hops)) => whole("trustProxy", hops)? as usize,
+        };
+        let key = match options.key {
+            None => Key::Ip { hops },
+            Some(KeySpec::Name(name)) if name == "ip" => Key::Ip { hops },
+            Some(KeySpec::Name(name)) if name == "external" => Key::External,
+            Some(KeySpec::Name(other)) => {
+                return Err(invalid(format!(
+                    "key '{other}' is not 'ip' or {{ header }}"
+                )))
+            }
+            Some(KeySpec::Header { header }) => Key::Header(
+                HeaderName::from_bytes(header.as_bytes())
+                    .map_err(|_| invalid(format!("'{header}' is not a valid header name")))?,
+            ),
+        };
+        let algorithm = match options.algorithm.as_deref() {
+            None | Some("slidingWindow") => Algorithm::SlidingWindow,
+            Some("tokenBucket") => Algorithm::TokenBucket,
+            Some(other) => {
+                return Err(invalid(format!(
+                    "algorithm '{other}' is not slidingWindow or tokenBucket"
+                )))
+            }
+        };
+        let max_keys = options
+            .max_keys
+            .map(|n| whole("maxKeys", n))
+            .transpose()?
+            .unwrap_or(100_000) as usize;
+        let policy = HeaderValue::from_str(&format!("{limit};w={}", window.as_secs().max(1)))
+            .expect("digits are a valid header value");
+        Ok(Self {
+            limit,
+            window,
+            key,
+            algorithm,
+            max_keys,
+            store: Mutex::new(HashMap::new()),
+            policy,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Usage>> {
+        // Counters stay consistent even if a holder panicked mid-update.
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Counts one request of `key` and decides; exact under any concurrency.
+    pub fn hit(&self, key: &str) -> Decision {
+        let now = Instant::now();
+        let mut store = self.lock();
+        if store.len() >= self.max_keys && !store.contains_key(key) {
+            self.forget(&mut store, now);
+        }
+        let fresh = match self.algorithm {
+            Algorithm::SlidingWindow => Usage {
+                started: now,
+                count: 0,
+                previous: 0,
+                seen: now,
+            },
+            Algorithm::TokenBucket => Usage {
+                started: now,
+                count: self.limit * 1000,
+                previous: 0,
+                seen: now,
+            },
+        };
+        let usage = store.entry(key.to_owned()).or_insert(fresh);
+        usage.seen = now;
+        match self.algorithm {
+            Algorithm::SlidingWindow => self.slide(usage, now),
+            Algorithm::TokenBucket => self.take(usage, now),
+        }
+    }
+
+    /// Sliding window: this window's count plus the last one's, weighted by
+    /// how much of it still overlaps.
+    fn slide(&self, usage: &mut Usage, now: Instant) -> Decision {
+        let window = self.window.as_secs_f64();
+        let mut elapsed = now.duration_since(usage.started).as_secs_f64();
+        if elapsed >= window {
+            let windows = (elapsed / window).floor();
+            usage.previous = if windows < 2.0 { usage.count } else { 0 };
+            usage.count = 0;
+            usage.started += Duration::from_secs_f64(windows * window);
+            elapsed -= windows * window;
+        }
+        let weight = 1.0 - elapsed / window;
+        let used = usage.count as f64 + usage.previous as f64 * weight;
+        let reset = (window - elapsed).ceil() as u64;
+        if used + 1.0 > self.limit as f64 {
+            return Decision {
+                allowed: false,
+                remaining: 0,
+                reset: reset.max(1),
+            };
+        }
+        usage.count += 1;
+        let remaining = (self.limit as f64 - used - 1.0).floor().max(0.0) as u64;
+        Decision {
+            allowed: true,
+            remaining,
+            reset,
+        }
+    }
+
+    /// Token bucket: `limit` tokens, refilled evenly over the window.
+    fn take(&self, usage: &mut Usage, now: Instant) -> Decision {
+        let capacity = self.limit * 1000;
+        let per_token = self.window.as_secs_f64() / self.limit as f64;
+        let refill = (now.duration_since(usage.started).as_secs_f64() / per_token * 1000.0) as u64;
+        if refill > 0 {
+            usage.count = (usage.count + refill).min(capacity);
+            usage.started = now;
+        }
+        if usage.count < 1000 {
+            let wait = per_token * (1000 - usage.count) as f64 / 1000.0;
+            return Decision {
+                allowed: false,
+                remaining: 0,
+                reset: wait.ceil().max(1.0) as u64,
+            };
+        }
+        usage.count -= 1000;
+        let missing = (capacity - usage.count) as f64 / 1000.0;
+        Decision {
+            allowed: true,
+            remaining: usage.count / 1000,
+            reset: (missing * per_token).ceil() as u64,
+        }
+    }
+
+    /// Makes room: drops clients idle for a whole window, else the least recently seen tenth.
+    fn forget(&self, store: &mut HashMap<String, Usage>, now: Instant) {
+        store.retain(|_, usage| now.duration_since(usage.seen) < self.window * 2);
+        if store.len() >= self.max_keys {
+            let mut seen: Vec<Instant> = store.values().map(|usage| usage.seen).collect();
+            seen.sort_unstable();
+            let cut = seen[seen.len() / 10];
+            store.retain(|_, usage| usage.seen > cut);
+        }
+    }
+
+    fn key_of(&self, request: &Parts) -> Option<String> {
+        match &self.key {
+            Key::Header(name) => request
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            Key::External => None,
+            Key::Ip { hops } => {
+                let peer = request.extensions.get::<ClientAddr>()?.0.ip();
+                Some(client_ip(peer, &request.headers, *hops).to_string())
+            }
+        }
+    }
+}
+
+/// The `RateLimit-*` headers (the IETF draft's, as express-rate-limit sends them).
+fn rate_headers(headers: &mut HeaderMap, limit: u64, policy: &HeaderValue, decision: Decision) {
+    headers.insert(HeaderName::from_static("ratelimit-policy"), policy.clone());
+    headers.insert(
+        HeaderName::from_static("ratelimit-limit"),
+        HeaderValue::from(limit),
+    );
+    headers.insert(
+        HeaderName::from_static("ratelimit-remaining"),
+        HeaderValue::from(decision.remaining),
+    );
+    headers.insert(
+        HeaderName::from_static("ratelimit-reset"),
+        HeaderValue::from(decision.reset),
+    );
+}
+
+/// The client's address: the peer's, or with `hops` trusted proxies in front,
+/// the address the outermost trusted one saw (`X-Forwarded-For`, or `Forwarded`).
+fn client_ip(peer: IpAddr, headers: &HeaderMap, hops: usize) -> IpAddr {
+    if hops == 0 {
+        return peer;
+    }
+    let mut chain: Vec<IpAddr> = Vec::new();
+    for value in headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+    {
+        chain.extend(
+            value
+                .split(',')
+                .filter_map(|ip| ip.trim().parse::<IpAddr>().ok()),
+        );
+    }
+    if chain.is_empty() {
+        for value in headers
+            .get_all("forwarded")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+        {
+            for element in value.split(',') {
+                let found = element.split(';').find_map(|pair| {
+                    let (name, value) = pair.trim().split_once('=')?;
+                    name.eq_ignore_ascii_case("for")
+                        .then(|| value.trim_matches('"'))
+                });
+                if let Some(ip) = found.and_then(|v| {
+                    let v = v.trim_start_matches('[');
+                    v.split(']')
+                        .next()
+                        .and_then(|host| host.parse().ok())
+                        .or_else(|| v.split(':').next()?.parse().ok())
+                }) {
+                    chain.push(ip);
+                }
+            }
+        }
+    }
+    // The last `hops` entries were added by our trusted proxies; the one before them is the client.
+    chain
+        .len()
+        .checked_sub(hops)
+        .and_then(|at| chain.get(at).copied())
+        .or_else(|| chain.first().copied())
+        .unwrap_or(peer)
+}
+
+impl RateLimit {
+    /// Counts a request of client `key` on `path`: a 429 answer when over the
+    /// limit, otherwise a hook that adds the `RateLimit-*` headers.
+    pub fn check(&self, key: &str, path: &str) -> Flow {
+        let decision = self.hit(key);
+        if !decision.allowed {
+            let detail = format!(
+                "more than {} requests in {} s: retry in {} s",
+                self.limit,
+                self.window.as_secs().max(1),
+                decision.reset
+            );
+            let mut response = problem(StatusCode::TOO_MANY_REQUESTS, Some(&detail), path);
+            rate_headers(response.headers_mut(), self.limit, &self.policy, decision);
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(decision.reset));
+            return Flow::Respond(response);
+        }
+        let limit = self.limit;
+        let policy = self.policy.clone();
+        Flow::Next(Some(Box::new(move |response| {
+            rate_headers(response.headers_mut(), limit, &policy, decision);
+        })))
+    }
+}
+
+impl Layer for RateLimit {
+    fn before(&self, request: &mut Parts) -> Flow {
+        match self.key_of(request) {
+            Some(key) => self.check(&key, request.uri.path()),
+            None => Flow::Next(None),
+        }
+    }
+}
