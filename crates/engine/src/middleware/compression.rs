@@ -305,3 +305,44 @@ impl Layer for Compression {
         })))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_q_values() {
+        let cases = [
+            ("gzip", "gzip", 1.0),
+            ("gzip;q=0.5", "gzip", 0.5),
+            ("br;q=0, *", "br", 0.0),
+            ("br;q=0, *", "zstd", 1.0),
+            ("*;q=0.2, gzip", "deflate", 0.2),
+            ("GZIP; Q=0.7", "gzip", 0.7),
+            ("identity", "gzip", 0.0),
+            ("", "gzip", 0.0),
+        ];
+        for (accept, coding, q) in cases {
+            assert!(
+                (quality(accept, coding) - q).abs() < f32::EPSILON,
+                "{accept} {coding}"
+            );
+        }
+    }
+
+    #[test]
+    fn chooses_by_client_rank_then_server_order() {
+        let compression = Compression::new(CompressionOptions::default()).unwrap();
+        let cases = [
+            ("gzip, br", Some(Coding::Br)),
+            ("gzip;q=1, br;q=0.5", Some(Coding::Gzip)),
+            ("deflate", Some(Coding::Deflate)),
+            ("*", Some(Coding::Br)),
+            ("identity", None),
+            ("br;q=0, zstd;q=0, gzip;q=0, deflate;q=0", None),
+        ];
+        for (accept, expected) in cases {
+            assert_eq!(compression.settings.choose(accept), expected, "{accept}");
+        }
+    }
+}

@@ -270,3 +270,37 @@ impl Layer for Cors {
         })))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cors(origins: &[&str]) -> Cors {
+        let origins = origins.iter().map(|o| (*o).to_owned()).collect();
+        Cors::new(CorsOptions {
+            origins: Some(Any::List(origins)),
+            ..CorsOptions::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn matches_exact_origins_and_subdomain_patterns() {
+        let cors = cors(&["https://app.example.com", "https://*.example.org"]);
+        let cases = [
+            ("https://app.example.com", true),
+            ("HTTPS://APP.EXAMPLE.COM", true),
+            ("http://app.example.com", false),
+            ("https://app.example.com.evil.net", false),
+            ("https://a.example.org", true),
+            ("https://a.b.example.org:8443", true),
+            ("https://example.org", false),
+            ("https://evilexample.org", false),
+            ("null", false),
+        ];
+        for (origin, allowed) in cases {
+            let value = HeaderValue::from_str(origin).unwrap();
+            assert_eq!(cors.allow(&value).is_some(), allowed, "{origin}");
+        }
+    }
+}

@@ -158,3 +158,34 @@ impl Layer for ETag {
         })))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compares_tags_weakly_and_strongly() {
+        let tag = |t: &str| HeaderValue::from_str(t).unwrap();
+        let cases = [
+            ("\"a\"", "\"a\"", true, true),
+            ("\"b\", \"a\"", "\"a\"", true, true),
+            ("W/\"a\"", "\"a\"", true, false),
+            ("\"a\"", "W/\"a\"", true, false),
+            ("*", "\"x\"", true, true),
+            ("\"b\"", "\"a\"", false, false),
+        ];
+        for (list, current, weak, strong) in cases {
+            assert_eq!(
+                matches(&tag(list), Some(&tag(current)), false),
+                weak,
+                "weak {list} ~ {current}"
+            );
+            assert_eq!(
+                matches(&tag(list), Some(&tag(current)), true),
+                strong,
+                "strong {list} ~ {current}"
+            );
+        }
+        assert!(!matches(&tag("*"), None, false));
+    }
+}

@@ -401,3 +401,57 @@ impl Layer for RateLimit {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limiter(algorithm: &str) -> RateLimit {
+        RateLimit::new(RateLimitOptions {
+            limit: 3.0,
+            window: Amount::Number(60_000.0),
+            key: None,
+            algorithm: Some(algorithm.to_owned()),
+            trust_proxy: None,
+            max_keys: Some(2.0),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn counts_exactly_per_key() {
+        for algorithm in ["slidingWindow", "tokenBucket"] {
+            let limiter = limiter(algorithm);
+            let allowed: Vec<bool> = (0..5).map(|_| limiter.hit("a").allowed).collect();
+            assert_eq!(allowed, [true, true, true, false, false], "{algorithm}");
+            assert!(limiter.hit("b").allowed, "{algorithm}");
+            // A third key makes room in a store of two.
+            assert!(limiter.hit("c").allowed, "{algorithm}");
+            assert!(limiter.lock().len() <= 2, "{algorithm}");
+        }
+    }
+
+    #[test]
+    fn finds_the_client_behind_trusted_proxies() {
+        let peer: IpAddr = "10.0.0.9".parse().unwrap();
+        let headers = |name: &'static str, value: &str| {
+            let mut map = HeaderMap::new();
+            map.insert(name, HeaderValue::from_str(value).unwrap());
+            map
+        };
+        let xff = headers("x-forwarded-for", "198.51.100.1, 203.0.113.7, 10.0.0.1");
+        assert_eq!(client_ip(peer, &xff, 0), peer);
+        assert_eq!(client_ip(peer, &xff, 1).to_string(), "10.0.0.1");
+        assert_eq!(client_ip(peer, &xff, 2).to_string(), "203.0.113.7");
+        assert_eq!(client_ip(peer, &xff, 9).to_string(), "198.51.100.1");
+        let forwarded = headers(
+            "forwarded",
+            "for=192.0.2.60;proto=http, for=\"[2001:db8::1]:4711\"",
+        );
+        assert_eq!(client_ip(peer, &forwarded, 1).to_string(), "2001:db8::1");
+        assert_eq!(
+            client_ip(peer, &headers("x-forwarded-for", "garbage"), 1),
+            peer
+        );
+    }
+}

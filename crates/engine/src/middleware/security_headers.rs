@@ -249,3 +249,64 @@ impl Layer for SecurityHeaders {
         })))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_policies_and_refuses_bad_ones() {
+        let csp = |directives: &[(&str, Toggle<Vec<String>>)], defaults| {
+            let directives = directives
+                .iter()
+                .map(|(name, toggle)| {
+                    let toggle = match toggle {
+                        Toggle::Off(flag) => Toggle::Off(*flag),
+                        Toggle::On(list) => Toggle::On(list.clone()),
+                    };
+                    ((*name).to_owned(), toggle)
+                })
+                .collect();
+            csp_value(Csp {
+                directives,
+                use_defaults: Some(defaults),
+            })
+        };
+        assert_eq!(
+            csp(
+                &[(
+                    "script-src",
+                    Toggle::On(vec!["'self'".into(), "cdn.example.com".into()])
+                )],
+                false
+            )
+            .unwrap(),
+            "script-src 'self' cdn.example.com"
+        );
+        assert!(csp(&[("object-src", Toggle::Off(false))], true)
+            .unwrap()
+            .contains("default-src 'self'"));
+        assert!(!csp(&[("object-src", Toggle::Off(false))], true)
+            .unwrap()
+            .contains("object-src"));
+        assert!(csp(&[], false).is_err());
+        assert!(csp(&[("Script-Src", Toggle::On(vec!["'self'".into()]))], false).is_err());
+        let hsts = |max_age, include_sub_domains, preload| {
+            hsts_value(&Hsts {
+                max_age,
+                include_sub_domains,
+                preload,
+            })
+        };
+        assert_eq!(
+            hsts(None, None, None).unwrap(),
+            "max-age=31536000; includeSubDomains"
+        );
+        assert_eq!(hsts(Some(600), Some(false), None).unwrap(), "max-age=600");
+        assert_eq!(
+            hsts(Some(YEAR * 2), None, Some(true)).unwrap(),
+            "max-age=63072000; includeSubDomains; preload"
+        );
+        assert!(hsts(Some(600), None, Some(true)).is_err());
+    }
+}

@@ -1,0 +1,122 @@
+//! Native middleware over real HTTP: app-wide and route layers, in order,
+//! around handlers and around the engine's own answers.
+
+mod support;
+
+use std::sync::Arc;
+
+use armature_engine::http::Method;
+use armature_engine::middleware::{self, Layers};
+use armature_engine::{Endpoint, Methods, Options, RouterBuilder};
+use serde_json::json;
+use support::{statuses, TestServer};
+
+fn layer(kind: &str, options: serde_json::Value) -> Arc<dyn middleware::Layer> {
+    middleware::from_json(kind, options).unwrap_or_else(|e| panic!("{kind}: {e}"))
+}
+
+fn server() -> TestServer {
+    let mut routes = RouterBuilder::new();
+    let get = Methods::Only(vec![Method::GET, Method::POST]);
+    routes.route(&get, "/open", Endpoint::External(1)).unwrap();
+    let limited: Layers = Layers::from(vec![
+        layer("rateLimit", json!({ "limit": 2, "window": "1m" })),
+        layer("bodyLimit", json!("8b")),
+    ]);
+    routes
+        .route_layered(&get, "/limited", Endpoint::External(2), limited)
+        .unwrap();
+    let app = Layers::from(vec![
+        layer("requestId", json!({})),
+        layer("cors", json!({ "origins": ["https://app.example.com"] })),
+        layer(
+            "securityHeaders",
+            json!({ "headers": { "x-frame-options": "DENY" } }),
+        ),
+    ]);
+    TestServer::start(
+        routes,
+        Options {
+            layers: app,
+            ..Options::default()
+        },
+    )
+}
+
+#[test]
+fn app_layers_wrap_handlers_and_engine_answers() {
+    let server = server();
+    for target in ["/open", "/missing"] {
+        let answer = server.request("GET", target, "origin: https://app.example.com\r\n", "");
+        let lower = answer.to_ascii_lowercase();
+        assert!(
+            lower.contains("x-frame-options: deny"),
+            "{target}: {answer}"
+        );
+        assert!(
+            lower.contains("access-control-allow-origin: https://app.example.com"),
+            "{target}: {answer}"
+        );
+        assert!(lower.contains("vary: origin"), "{target}: {answer}");
+        assert!(lower.contains("x-request-id: "), "{target}: {answer}");
+    }
+    let preflight = server.request(
+        "OPTIONS",
+        "/open",
+        "origin: https://app.example.com\r\naccess-control-request-method: PUT\r\n",
+        "",
+    );
+    assert_eq!(statuses(&preflight), [204]);
+    assert!(preflight
+        .to_ascii_lowercase()
+        .contains("access-control-allow-methods: get, head, put, patch, post, delete"));
+}
+
+#[test]
+fn route_layers_answer_before_the_handler() {
+    let server = server();
+    let answers: Vec<u16> = (0..3)
+        .flat_map(|_| statuses(&server.request("GET", "/limited", "", "")))
+        .collect();
+    assert_eq!(answers, [200, 200, 429]);
+    let fresh = self::server();
+    let open = fresh.request("POST", "/open", "", "0123456789");
+    assert!(open.contains("body=0123456789"), "{open}");
+    let limited = fresh.request("POST", "/limited", "", "0123456789");
+    assert_eq!(statuses(&limited), [413]);
+}
+
+#[test]
+fn configuration_errors_name_the_option() {
+    let cases = [
+        (
+            "cors",
+            json!({ "origins": ["example.com"] }),
+            "is not scheme://host",
+        ),
+        ("compression", json!({ "level": "max" }), "level 'max'"),
+        ("timeout", json!("soon"), "'soon' is not a duration"),
+        ("bodyLimit", json!("lots"), "'lots' is not a size"),
+        (
+            "logger",
+            json!({ "level": "loud", "pid": 1, "hostname": "h" }),
+            "level 'loud'",
+        ),
+        (
+            "rateLimit",
+            json!({ "limit": 1, "window": "1m", "algorithm": "leaky" }),
+            "algorithm 'leaky'",
+        ),
+        (
+            "securityHeaders",
+            json!({ "frameOptions": "DENY" }),
+            "unknown field `frameOptions`",
+        ),
+        ("nope", json!({}), "unknown native middleware 'nope'"),
+    ];
+    for (kind, options, message) in cases {
+        let error = middleware::from_json(kind, options).expect_err(kind);
+        assert!(error.is_invalid_option(), "{kind}");
+        assert!(error.to_string().contains(message), "{kind}: {error}");
+    }
+}
