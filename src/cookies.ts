@@ -1,5 +1,5 @@
 import { parseCookie, stringifySetCookie, type SetCookie } from 'cookie'
-import { sign, unsign } from 'cookie-signature'
+import type * as Signature from 'cookie-signature'
 
 /** Attributes of a cookie set with `HttpResponse.cookie`. */
 export interface CookieOptions {
@@ -32,6 +32,13 @@ export interface CookieSettings {
   secret: string | readonly string[]
 }
 
+/** `cookie-signature` (and node:crypto, ~2.5 MiB) only once a cookie is signed or checked. */
+let signatureModule: typeof Signature | undefined
+function signature(): typeof Signature {
+  signatureModule ??= require('cookie-signature') as typeof Signature
+  return signatureModule
+}
+
 /** The prefix of a signed value, as Express's cookie-parser writes it. */
 const SIGNED = 's:'
 
@@ -46,7 +53,7 @@ export function setCookie(name: string, value: string, options: CookieOptions, s
         code: 'ERR_ARMATURE_INVALID_OPTION',
       })
     }
-    text = SIGNED + sign(value, secret)
+    text = SIGNED + signature().sign(value, secret)
   }
   const cookie: SetCookie = { name, value: text, ...rest, ...(sameSite ? { sameSite } : {}) }
   return stringifySetCookie(cookie)
@@ -65,7 +72,7 @@ export function parseCookies(header: string | undefined): Record<string, string>
 export function unsignCookie(raw: string | undefined, secrets: readonly string[] | undefined): string | undefined {
   if (raw === undefined || !raw.startsWith(SIGNED) || !secrets) return undefined
   for (const secret of secrets) {
-    const value = unsign(raw.slice(SIGNED.length), secret)
+    const value = signature().unsign(raw.slice(SIGNED.length), secret)
     if (value !== false) return value
   }
   return undefined

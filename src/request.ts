@@ -1,7 +1,14 @@
 import type { NativeServer } from '../index.js'
-import accepts from 'accepts'
+import type Accepts from 'accepts'
 import { parseCookies, unsignCookie } from './cookies.js'
 import { HttpError } from './response.js'
+
+/** `accepts` (and the MIME database it loads, ~4 MiB) only once a handler negotiates. */
+let acceptsModule: typeof Accepts | undefined
+function negotiator(): typeof Accepts {
+  acceptsModule ??= require('accepts') as typeof Accepts
+  return acceptsModule
+}
 
 /** What every request of an app shares. */
 export interface RequestContext {
@@ -140,7 +147,7 @@ export class Request<Params extends Record<string, string> = Record<string, stri
    * switch (req.accepts(['json', 'html'])) { case 'html': return HttpResponse.html(page); default: return data }
    */
   accepts<T extends string>(types: readonly T[]): T | false {
-    return accepts({ headers: { accept: this.header('accept') } } as never).type([...types]) as T | false
+    return negotiator()({ headers: { accept: this.header('accept') } } as never).type([...types]) as T | false
   }
 
   /** @internal the server this request belongs to, for native middleware run inline. */
