@@ -86,15 +86,7 @@ impl NativeServer {
         parts.headers = std::mem::take(&mut call.headers);
         let flow = layer.before(&mut parts);
         call.headers = parts.headers;
-        match flow {
-            Flow::Respond(response) => Ok(Some(WholeResponse::from(response))),
-            Flow::Next(after) => {
-                if let Some(after) = after {
-                    self.afters.entry(id).or_default().push((index, after));
-                }
-                Ok(None)
-            }
-        }
+        Ok(self.settle(index, id, flow))
     }
 
     /// Counts request `id` against the inline rate limiter `index` as client
@@ -114,15 +106,8 @@ impl NativeServer {
             .uri
             .path()
             .to_owned();
-        match limiter.check(&key, &path) {
-            Flow::Respond(response) => Ok(Some(WholeResponse::from(response))),
-            Flow::Next(after) => {
-                if let Some(after) = after {
-                    self.afters.entry(id).or_default().push((index, after));
-                }
-                Ok(None)
-            }
-        }
+        let flow = limiter.check(&key, &path);
+        Ok(self.settle(index, id, flow))
     }
 
     /// Runs the response side of inline middleware `index` of request `id` on
@@ -159,6 +144,20 @@ impl NativeServer {
 }
 
 impl NativeServer {
+    /// The answer of a layer that answered, or `None` after keeping its
+    /// response hook for `layer_after`.
+    fn settle(&mut self, index: u32, id: u32, flow: Flow) -> Option<WholeResponse> {
+        match flow {
+            Flow::Respond(response) => Some(WholeResponse::from(response)),
+            Flow::Next(after) => {
+                if let Some(after) = after {
+                    self.afters.entry(id).or_default().push((index, after));
+                }
+                None
+            }
+        }
+    }
+
     fn take_after(&mut self, id: u32, index: u32) -> Option<After> {
         let pending = self.afters.get_mut(&id)?;
         let at = pending.iter().rposition(|(i, _)| *i == index)?;
