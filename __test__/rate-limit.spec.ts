@@ -64,6 +64,17 @@ describe('RateLimit', () => {
     expect((await byUser.call({ 'x-user': 'cy' })).headers.get('ratelimit-remaining')).toBe('1')
   })
 
+  it('limits by IP when declared inside a JS middleware too', async () => {
+    const server = await start(
+      App.new()
+        .wrap(async (req, next) => next(req))
+        .wrap(RateLimit.new({ limit: 1, window: '1m' }))
+        .route('/', get(() => 'ok')),
+    )
+    expect((await fetch(`${server.url}/`)).status).toBe(200)
+    expect((await fetch(`${server.url}/`)).status).toBe(429)
+  })
+
   it('refills a token bucket evenly over the window', async () => {
     const { call } = await serve({ limit: 5, window: '1s', algorithm: 'tokenBucket' })
     const burst = await Promise.all(Array.from({ length: 6 }, () => call()))

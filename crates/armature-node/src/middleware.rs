@@ -8,7 +8,7 @@ use std::sync::Arc;
 use armature_engine::http::{Request, Response};
 use std::collections::HashMap;
 
-use armature_engine::middleware::{self, After, Flow, Layer, Layers, RateLimit};
+use armature_engine::middleware::{self, After, ClientAddr, Flow, Layer, Layers, RateLimit};
 use armature_engine::Bytes;
 use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
@@ -84,6 +84,7 @@ impl NativeServer {
         parts.uri = call.uri.clone();
         parts.version = call.version;
         parts.headers = std::mem::take(&mut call.headers);
+        parts.extensions.insert(ClientAddr(call.remote_addr));
         let flow = layer.before(&mut parts);
         call.headers = parts.headers;
         Ok(self.settle(index, id, flow))

@@ -16,6 +16,7 @@ mod route_limits;
 mod security_headers;
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -30,8 +31,7 @@ pub use cors::Cors;
 pub use etag::ETag;
 pub(crate) use logger::flush as flush_logs;
 pub use logger::Logger;
-pub(crate) use rate_limit::ClientAddr;
-pub use rate_limit::{Decision, RateLimit};
+pub use rate_limit::{ClientAddr, Decision, RateLimit};
 pub use request_id::RequestId;
 pub use route_limits::{Amount, BodyLimit, Timeout};
 pub(crate) use route_limits::{BodySize, HandlerTime};
@@ -58,12 +58,20 @@ pub trait Layer: Send + Sync + fmt::Debug {
 pub type Layers = Arc<[Arc<dyn Layer>]>;
 
 /// Runs the request side of `layers`, collecting their response hooks in
-/// `afters`; returns the response of a layer that answered.
+/// `afters`; returns the response of a layer that answered. The client's
+/// address is put on the request first, only when there are layers to read it.
 pub(crate) fn before(
     layers: &[Arc<dyn Layer>],
     request: &mut Parts,
+    client: SocketAddr,
     afters: &mut Vec<After>,
 ) -> Option<Response<Bytes>> {
+    if layers.is_empty() {
+        return None;
+    }
+    if request.extensions.get::<ClientAddr>().is_none() {
+        request.extensions.insert(ClientAddr(client));
+    }
     for layer in layers {
         match layer.before(request) {
             Flow::Next(after) => afters.extend(after),

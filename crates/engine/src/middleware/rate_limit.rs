@@ -17,9 +17,9 @@ use super::{Flow, Layer};
 use crate::problem::problem;
 use crate::Error;
 
-/// The client's address, put on every request by the engine.
+/// The client's address, put on a request before native middleware see it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct ClientAddr(pub(crate) SocketAddr);
+pub struct ClientAddr(pub SocketAddr);
 
 /// How clients are told apart.
 #[derive(Debug, Deserialize)]

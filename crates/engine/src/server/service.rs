@@ -38,9 +38,9 @@ pub(crate) async fn serve(
     // hyper drops HEAD bodies itself on HTTP/1 (keeping their length), not on HTTP/2.
     let strip_body = request.method() == Method::HEAD && request.version() == Version::HTTP_2;
     let (mut parts, body) = request.into_parts();
-    parts.extensions.insert(middleware::ClientAddr(remote_addr));
     let mut afters = Vec::new();
-    let mut response = match middleware::before(&shared.app.layers, &mut parts, &mut afters) {
+    let app_layers = &shared.app.layers;
+    let mut response = match middleware::before(app_layers, &mut parts, remote_addr, &mut afters) {
         Some(response) => response,
         None => answer(shared, parts, body, remote_addr, &mut afters).await,
     };
@@ -118,7 +118,7 @@ async fn answer(
             }
         }
     }
-    if let Some(response) = middleware::before(layers, &mut parts, afters) {
+    if let Some(response) = middleware::before(layers, &mut parts, remote_addr, afters) {
         return response;
     }
     let endpoint = match endpoint {
