@@ -54,7 +54,8 @@ export declare class NativeServer {
    * to, or `null` when none wait.
    *
    * `meta[0]` is the number of records and `meta[1]` is 1 when more
-   * requests wait than fitted. Each record is: id, endpoint, method code
+   * requests wait than fitted. Each record is: the id (a number below
+   * 2^53) as its low and high 32 bits, endpoint, method code
    * (an index into `GET HEAD POST PUT DELETE PATCH OPTIONS`, or 255), the
    * URL's length, the length of each path parameter (as many as the
    * endpoint's route has names) and, for method 255, the method's length.
@@ -64,7 +65,7 @@ export declare class NativeServer {
   drain(meta: Uint32Array): string | null
   /**
    * Answers requests. `meta[0]` is the number of records; each is: the
-   * request id, the status, a content-type code (0 none, 1 text, 2 JSON,
+   * request id's low and high 32 bits, the status, a content-type code (0 none, 1 text, 2 JSON,
    * 3 bytes, 4 HTML, 5 problem JSON), the header count, the body kind (0
    * none, 1 text, 2 a Buffer of `buffers`), the body's length (text) or
    * index (Buffer), then a name length and a value length per header.
@@ -85,7 +86,8 @@ export declare class NativeServer {
   inject(method: string, url: string, headers: Array<string>, body?: Buffer | undefined | null): Promise<WholeResponse>
   /**
    * Runs the request side of inline middleware `index` on request `id`;
-   * returns its answer when it answers the request itself.
+   * returns its answer when it answers the request itself. Does nothing
+   * for a request that was answered or has ended.
    */
   layerBefore(index: number, id: number): WholeResponse | null
   /**

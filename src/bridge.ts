@@ -20,9 +20,11 @@ const EMPTY: readonly string[] = []
 
 /** The array layouts of `NativeServer.drain` and `respond` (see bridge.rs). */
 const DRAIN_HEADER = 2
-const DRAIN_RECORD = 4
+const DRAIN_RECORD = 5
 const CUSTOM_METHOD = 255
-const RESPOND_RECORD = 6
+const RESPOND_RECORD = 7
+/** Ids are below 2^53 and cross as two 32-bit halves. */
+const HIGH = 0x1_0000_0000
 const enum BodyKind {
   None = 0,
   Text = 1,
@@ -78,10 +80,10 @@ export class Dispatcher {
       let slot = DRAIN_HEADER
       let at = 0
       for (let n = 0; n < count; n++) {
-        const id = inbox[slot] as number
-        const endpoint = this.#endpoints[inbox[slot + 1] as number] as Endpoint
-        const code = inbox[slot + 2] as number
-        let end = at + (inbox[slot + 3] as number)
+        const id = (inbox[slot] as number) + (inbox[slot + 1] as number) * HIGH
+        const endpoint = this.#endpoints[inbox[slot + 2] as number] as Endpoint
+        const code = inbox[slot + 3] as number
+        let end = at + (inbox[slot + 4] as number)
         const url = text.slice(at, end)
         at = end
         slot += DRAIN_RECORD
@@ -205,26 +207,27 @@ export class Dispatcher {
     }
     const out = this.#outbox
     let text = this.#outText
-    out[start] = id
-    out[start + 1] = status
-    out[start + 2] = type
-    out[start + 3] = headerSlots >> 1
+    out[start] = id % HIGH
+    out[start + 1] = Math.floor(id / HIGH)
+    out[start + 2] = status
+    out[start + 3] = type
+    out[start + 4] = headerSlots >> 1
     for (let i = 0; i < headerSlots; i++) {
       const piece = (headers as readonly string[])[i] as string
       out[start + RESPOND_RECORD + i] = piece.length
       text += piece
     }
     if (body === undefined) {
-      out[start + 4] = BodyKind.None
-      out[start + 5] = 0
+      out[start + 5] = BodyKind.None
+      out[start + 6] = 0
     } else if (typeof body === 'string') {
-      out[start + 4] = BodyKind.Text
-      out[start + 5] = body.length
+      out[start + 5] = BodyKind.Text
+      out[start + 6] = body.length
       text += body
     } else {
       const buffers = (this.#outBuffers ??= [])
-      out[start + 4] = BodyKind.Buffer
-      out[start + 5] = buffers.push(asBuffer(body)) - 1
+      out[start + 5] = BodyKind.Buffer
+      out[start + 6] = buffers.push(asBuffer(body)) - 1
     }
     this.#outText = text
     this.#outEnd = end

@@ -27,18 +27,16 @@ type Wake = ThreadsafeFunction<(), (), (), Status, false, true>;
 /// A payload-free callback into JS that keeps Node alive until it is dropped.
 pub(crate) type KeepAlive = ThreadsafeFunction<(), (), (), Status, false, false>;
 
-/// The smallest `inflight` table that is swept for abandoned requests.
-pub(crate) const SWEEP_MIN: usize = 1024;
-
 /// Slots at the start of the `drain` array: the record count and whether more
 /// requests wait than fitted.
 const DRAIN_HEADER: usize = 2;
-/// Slots of a `drain` record before its parameter lengths: id, endpoint,
-/// method code and URL length.
-const DRAIN_RECORD: usize = 4;
-/// Slots of a `respond` record before its header lengths: id, status,
-/// content-type code, header count, body kind and body length or index.
-const RESPOND_RECORD: usize = 6;
+/// Slots of a `drain` record before its parameter lengths: the id's low and
+/// high 32 bits, endpoint, method code and URL length.
+const DRAIN_RECORD: usize = 5;
+/// Slots of a `respond` record before its header lengths: the id's low and
+/// high 32 bits, status, content-type code, header count, body kind and body
+/// length or index.
+const RESPOND_RECORD: usize = 7;
 
 /// The method code of a method JS reads by name, from the text blob.
 const CUSTOM_METHOD: u32 = 255;
@@ -226,7 +224,8 @@ impl NativeServer {
     /// to, or `null` when none wait.
     ///
     /// `meta[0]` is the number of records and `meta[1]` is 1 when more
-    /// requests wait than fitted. Each record is: id, endpoint, method code
+    /// requests wait than fitted. Each record is: the id (a number below
+    /// 2^53) as its low and high 32 bits, endpoint, method code
     /// (an index into `GET HEAD POST PUT DELETE PATCH OPTIONS`, or 255), the
     /// URL's length, the length of each path parameter (as many as the
     /// endpoint's route has names) and, for method 255, the method's length.
@@ -240,7 +239,8 @@ impl NativeServer {
         if meta.len() < DRAIN_HEADER + DRAIN_RECORD {
             return Err(napi::Error::from_reason("drain: the array is too short"));
         }
-        self.batcher.drain(&mut self.incoming);
+        self.batcher.drain(&mut self.incoming, &mut self.ended);
+        self.inflight.end(self.ended.drain(..));
         let mut fits = 0;
         let mut end = DRAIN_HEADER;
         for call in &self.incoming {
@@ -254,20 +254,23 @@ impl NativeServer {
         }
         let mut text = String::new();
         let mut slot = DRAIN_HEADER;
+        let mut count = 0;
         for mut call in self.incoming.drain(..fits) {
             let params = std::mem::take(&mut call.params);
             let method = METHODS.iter().position(|m| *m == call.method);
             let endpoint = call.endpoint;
-            let id = self.inflight.insert(call);
-            let call = &self.inflight[id];
+            let Some((id, call)) = self.inflight.admit(call) else {
+                continue;
+            };
             let url = call
                 .uri
                 .path_and_query()
                 .map_or_else(|| call.uri.path(), |pq| pq.as_str());
             meta[slot] = id as u32;
-            meta[slot + 1] = endpoint;
-            meta[slot + 2] = method.map_or(CUSTOM_METHOD, |code| code as u32);
-            meta[slot + 3] = utf16_len(url);
+            meta[slot + 1] = (id >> 32) as u32;
+            meta[slot + 2] = endpoint;
+            meta[slot + 3] = method.map_or(CUSTOM_METHOD, |code| code as u32);
+            meta[slot + 4] = utf16_len(url);
             text.push_str(url);
             slot += DRAIN_RECORD;
             for value in &params {
@@ -280,17 +283,15 @@ impl NativeServer {
                 text.push_str(call.method.as_str());
                 slot += 1;
             }
+            count += 1;
         }
-        meta[0] = fits as u32;
+        meta[0] = count;
         meta[1] = u32::from(!self.incoming.is_empty());
-        if self.inflight.len() >= self.sweep_at {
-            self.sweep();
-        }
         Ok((fits > 0).then_some(text))
     }
 
     /// Answers requests. `meta[0]` is the number of records; each is: the
-    /// request id, the status, a content-type code (0 none, 1 text, 2 JSON,
+    /// request id's low and high 32 bits, the status, a content-type code (0 none, 1 text, 2 JSON,
     /// 3 bytes, 4 HTML, 5 problem JSON), the header count, the body kind (0
     /// none, 1 text, 2 a Buffer of `buffers`), the body's length (text) or
     /// index (Buffer), then a name length and a value length per header.
@@ -318,7 +319,7 @@ impl NativeServer {
             let record = meta
                 .get(slot..slot + RESPOND_RECORD)
                 .ok_or_else(|| napi::Error::from_reason("respond: a record is cut short"))?;
-            let [id, status, content_type, header_count, body_kind, body] = record else {
+            let [low, high, status, content_type, header_count, body_kind, body] = record else {
                 unreachable!("the record has RESPOND_RECORD slots");
             };
             slot += RESPOND_RECORD;
@@ -348,12 +349,12 @@ impl NativeServer {
                     )))
                 }
             };
-            let Some(call) = self.inflight.try_remove(*id as usize) else {
+            let Some(call) = self
+                .inflight
+                .answer(u64::from(*high) << 32 | u64::from(*low))
+            else {
                 continue;
             };
-            if !self.afters.is_empty() {
-                self.afters.remove(id);
-            }
             let response = match response_parts(*status, *content_type, headers.drain(..)) {
                 Ok((status, headers)) => {
                     let mut response = Response::new(body);
@@ -374,21 +375,5 @@ impl NativeServer {
             call.respond(response);
         }
         Ok(problems)
-    }
-}
-
-impl NativeServer {
-    /// Releases the memory of requests nobody waits for any more (timed out,
-    /// or the client left) while keeping their ids reserved, so a handler
-    /// still holding one never reads another request.
-    fn sweep(&mut self) {
-        for (id, call) in self.inflight.iter_mut() {
-            if call.is_abandoned() {
-                call.headers = HeaderMap::new();
-                call.body = Bytes::new();
-                self.afters.remove(&(id as u32));
-            }
-        }
-        self.sweep_at = (self.inflight.len() * 2).max(SWEEP_MIN);
     }
 }

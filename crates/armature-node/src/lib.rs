@@ -10,6 +10,7 @@
 mod app;
 mod bridge;
 mod error;
+mod inflight;
 mod inject;
 mod middleware;
 mod options;

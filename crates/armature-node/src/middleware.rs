@@ -8,7 +8,7 @@ use std::sync::Arc;
 use armature_engine::http::{Request, Response};
 use std::collections::HashMap;
 
-use armature_engine::middleware::{self, After, ClientAddr, Flow, Layer, Layers, RateLimit};
+use armature_engine::middleware::{self, ClientAddr, Flow, Layer, Layers, RateLimit};
 use armature_engine::Bytes;
 use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
@@ -64,21 +64,24 @@ pub fn check_middleware(spec: MiddlewareSpec) -> Result<(), CodedError> {
 }
 
 fn missing() -> napi::Error {
-    napi::Error::from_reason("native middleware: no such middleware or request")
+    napi::Error::from_reason("native middleware: no such inline middleware")
 }
 
 #[napi]
 impl NativeServer {
     /// Runs the request side of inline middleware `index` on request `id`;
-    /// returns its answer when it answers the request itself.
+    /// returns its answer when it answers the request itself. Does nothing
+    /// for a request that was answered or has ended.
     #[napi]
-    pub fn layer_before(&mut self, index: u32, id: u32) -> napi::Result<Option<WholeResponse>> {
+    pub fn layer_before(&mut self, index: u32, id: i64) -> napi::Result<Option<WholeResponse>> {
         let layer = self
             .inline
             .get(index as usize)
             .cloned()
             .ok_or_else(missing)?;
-        let call = self.inflight.get_mut(id as usize).ok_or_else(missing)?;
+        let Some(call) = self.inflight.get_mut(id) else {
+            return Ok(None);
+        };
         let (mut parts, ()) = Request::new(()).into_parts();
         parts.method = call.method.clone();
         parts.uri = call.uri.clone();
@@ -96,17 +99,14 @@ impl NativeServer {
     pub fn rate_limit_hit(
         &mut self,
         index: u32,
-        id: u32,
+        id: i64,
         key: String,
     ) -> napi::Result<Option<WholeResponse>> {
         let limiter = self.keyed.get(&index).cloned().ok_or_else(missing)?;
-        let path = self
-            .inflight
-            .get(id as usize)
-            .ok_or_else(missing)?
-            .uri
-            .path()
-            .to_owned();
+        let Some(call) = self.inflight.get(id) else {
+            return Ok(None);
+        };
+        let path = call.uri.path().to_owned();
         let flow = limiter.check(&key, &path);
         Ok(self.settle(index, id, flow))
     }
@@ -118,7 +118,7 @@ impl NativeServer {
     pub fn layer_after(
         &mut self,
         index: u32,
-        id: u32,
+        id: i64,
         status: u32,
         content_type: u32,
         headers: Vec<String>,
@@ -137,7 +137,7 @@ impl NativeServer {
         let mut response = Response::new(body);
         *response.status_mut() = status;
         *response.headers_mut() = headers;
-        if let Some(after) = self.take_after(id, index) {
+        if let Some(after) = self.inflight.take_after(id, index) {
             after(&mut response);
         }
         Ok(WholeResponse::from(response))
@@ -147,25 +147,15 @@ impl NativeServer {
 impl NativeServer {
     /// The answer of a layer that answered, or `None` after keeping its
     /// response hook for `layer_after`.
-    fn settle(&mut self, index: u32, id: u32, flow: Flow) -> Option<WholeResponse> {
+    fn settle(&mut self, index: u32, id: i64, flow: Flow) -> Option<WholeResponse> {
         match flow {
             Flow::Respond(response) => Some(WholeResponse::from(response)),
             Flow::Next(after) => {
                 if let Some(after) = after {
-                    self.afters.entry(id).or_default().push((index, after));
+                    self.inflight.push_after(id, index, after);
                 }
                 None
             }
         }
-    }
-
-    fn take_after(&mut self, id: u32, index: u32) -> Option<After> {
-        let pending = self.afters.get_mut(&id)?;
-        let at = pending.iter().rposition(|(i, _)| *i == index)?;
-        let (_, after) = pending.remove(at);
-        if pending.is_empty() {
-            self.afters.remove(&id);
-        }
-        Some(after)
     }
 }

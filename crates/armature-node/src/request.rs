@@ -1,7 +1,8 @@
 //! What a handler may read of a request, converted only when it asks.
 //!
 //! Each accessor takes the id `drain` gave; it returns `undefined` once the
-//! request has been answered, which the JS layer turns into a coded error.
+//! request has been answered or has ended without JS (its client left, or it
+//! timed out): its memory is gone then.
 
 use armature_engine::Bytes;
 use napi::bindgen_prelude::{BufferSlice, Env};
@@ -20,8 +21,8 @@ const COPY_BELOW: usize = 4096;
 impl NativeServer {
     /// One header's value; repeated headers are joined with `, `.
     #[napi]
-    pub fn header(&self, id: u32, name: String) -> Option<String> {
-        let headers = &self.inflight.get(id as usize)?.headers;
+    pub fn header(&self, id: i64, name: String) -> Option<String> {
+        let headers = &self.inflight.get(id)?.headers;
         let mut values = headers.get_all(name.as_str()).iter();
         let first = values.next()?;
         let mut joined = String::from_utf8_lossy(first.as_bytes()).into_owned();
@@ -35,8 +36,8 @@ impl NativeServer {
     /// Every header as alternating lower-case names and values, in the order
     /// received.
     #[napi]
-    pub fn headers(&self, id: u32) -> Option<Vec<String>> {
-        let headers = &self.inflight.get(id as usize)?.headers;
+    pub fn headers(&self, id: i64) -> Option<Vec<String>> {
+        let headers = &self.inflight.get(id)?.headers;
         let mut flat = Vec::with_capacity(headers.len() * 2);
         for (name, value) in headers {
             flat.push(name.as_str().to_owned());
@@ -48,8 +49,8 @@ impl NativeServer {
     /// The body as a Buffer over the engine's own memory (copied when short).
     /// The JS layer calls this at most once per request.
     #[napi]
-    pub fn body<'env>(&self, env: &'env Env, id: u32) -> napi::Result<Option<BufferSlice<'env>>> {
-        let Some(call) = self.inflight.get(id as usize) else {
+    pub fn body<'env>(&self, env: &'env Env, id: i64) -> napi::Result<Option<BufferSlice<'env>>> {
+        let Some(call) = self.inflight.get(id) else {
             return Ok(None);
         };
         let body: Bytes = call.body.clone();
@@ -68,22 +69,22 @@ impl NativeServer {
 
     /// The body decoded as UTF-8 (invalid sequences become U+FFFD).
     #[napi]
-    pub fn text(&self, id: u32) -> Option<String> {
-        let call = self.inflight.get(id as usize)?;
+    pub fn text(&self, id: i64) -> Option<String> {
+        let call = self.inflight.get(id)?;
         Some(String::from_utf8_lossy(&call.body).into_owned())
     }
 
     /// The client's IP address.
     #[napi]
-    pub fn remote_address(&self, id: u32) -> Option<String> {
-        Some(self.inflight.get(id as usize)?.remote_addr.ip().to_string())
+    pub fn remote_address(&self, id: i64) -> Option<String> {
+        Some(self.inflight.get(id)?.remote_addr.ip().to_string())
     }
 
     /// The protocol version: `1.0`, `1.1` or `2`.
     #[napi]
-    pub fn http_version(&self, id: u32) -> Option<&'static str> {
+    pub fn http_version(&self, id: i64) -> Option<&'static str> {
         use armature_engine::http::Version;
-        Some(match self.inflight.get(id as usize)?.version {
+        Some(match self.inflight.get(id)?.version {
             Version::HTTP_09 => "0.9",
             Version::HTTP_10 => "1.0",
             Version::HTTP_2 => "2",

@@ -4,15 +4,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use armature_engine::middleware::{After, Layers, RateLimit};
+use armature_engine::middleware::{Layers, RateLimit};
 use armature_engine::{App, Batcher, Call, Handler, Router, Server};
 use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi_derive::napi;
-use slab::Slab;
 
 use crate::bridge::{self, KeepAlive};
 use crate::error::{coded, internal, CodedError};
+use crate::inflight::Inflight;
 use crate::options::ServerOptions;
 
 /// A running server and the requests JS is answering.
@@ -26,20 +26,17 @@ pub struct NativeServer {
     pub(crate) handler: Option<Handler>,
     port: u32,
     pub(crate) batcher: Arc<Batcher>,
-    /// Requests handed to JS and not answered yet, by the id JS holds.
-    pub(crate) inflight: Slab<Call>,
-    /// Reused buffer for `drain`.
+    /// Requests handed to JS and not answered yet.
+    pub(crate) inflight: Inflight,
+    /// Reused buffers for `drain`.
     pub(crate) incoming: Vec<Call>,
-    /// `inflight` size at which abandoned requests are next released.
-    pub(crate) sweep_at: usize,
+    pub(crate) ended: Vec<u64>,
     pub(crate) development: bool,
     keep_alive: Option<KeepAlive>,
     /// Native middleware that JS runs inside its own, by index.
     pub(crate) inline: Layers,
     /// The inline rate limiters whose keys come from JS, by index.
     pub(crate) keyed: HashMap<u32, Arc<RateLimit>>,
-    /// Response hooks of inline middleware, by request id, until they run.
-    pub(crate) afters: HashMap<u32, Vec<(u32, After)>>,
 }
 
 impl NativeServer {
@@ -96,14 +93,13 @@ impl NativeServer {
             handler: None,
             port: 0,
             batcher,
-            inflight: Slab::new(),
+            inflight: Inflight::default(),
             incoming: Vec::new(),
-            sweep_at: bridge::SWEEP_MIN,
+            ended: Vec::new(),
             development: options.development.unwrap_or(false),
             keep_alive: None,
             inline: Layers::from([]),
             keyed: HashMap::new(),
-            afters: HashMap::new(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! A queue of [`Call`]s whose consumer is woken once per batch, not once per
 //! request: crossing into another runtime (a JavaScript event loop) costs far
-//! more than the request itself, so requests travel in batches.
+//! more than the request itself, so requests travel in batches. The reports
+//! of calls that ended unanswered travel in the same batches.
 //!
 //! A batch is closed when the worker thread that queued it runs out of work
 //! and is about to park, when it reaches [`MAX_BATCH`] calls, or at the latest
@@ -23,13 +24,27 @@ type Wake = Box<dyn Fn() + Send + Sync>;
 /// Queues calls and wakes the consumer once per batch; the consumer takes the
 /// batch with [`Batcher::drain`].
 pub struct Batcher {
-    queue: Mutex<Vec<Call>>,
+    queue: Mutex<Queue>,
     /// A wake is on its way and the consumer has not drained since.
     woken: AtomicBool,
     /// A fallback timer is running for the current batch.
     timer_armed: AtomicBool,
     wake: Wake,
     this: Weak<Batcher>,
+}
+
+/// What waits for the consumer.
+#[derive(Default)]
+struct Queue {
+    calls: Vec<Call>,
+    /// Ids of claimed calls that ended without an answer.
+    ended: Vec<u64>,
+}
+
+impl Queue {
+    fn len(&self) -> usize {
+        self.calls.len() + self.ended.len()
+    }
 }
 
 impl std::fmt::Debug for Batcher {
@@ -60,7 +75,10 @@ impl Batcher {
     /// batch is ready and the consumer has not been woken yet.
     pub fn new(wake: impl Fn() + Send + Sync + 'static) -> Arc<Self> {
         Arc::new_cyclic(|this| Self {
-            queue: Mutex::new(Vec::with_capacity(MAX_BATCH)),
+            queue: Mutex::new(Queue {
+                calls: Vec::with_capacity(MAX_BATCH),
+                ended: Vec::new(),
+            }),
             woken: AtomicBool::new(false),
             timer_armed: AtomicBool::new(false),
             wake: Box::new(wake),
@@ -68,14 +86,17 @@ impl Batcher {
         })
     }
 
-    /// Moves every queued call into `into`. The consumer calls this when woken;
-    /// calls queued after it trigger a new wake.
-    pub fn drain(&self, into: &mut Vec<Call>) {
+    /// Moves every queued call into `calls` and the ids of calls that ended
+    /// unanswered into `ended`. The consumer calls this when woken; what is
+    /// queued after it triggers a new wake.
+    pub fn drain(&self, calls: &mut Vec<Call>, ended: &mut Vec<u64>) {
         self.woken.store(false, Ordering::SeqCst);
-        into.append(&mut self.lock());
+        let mut queue = self.lock();
+        calls.append(&mut queue.calls);
+        ended.append(&mut queue.ended);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Call>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
         // A panic while holding the lock cannot leave the Vec inconsistent.
         self.queue
             .lock()
@@ -83,7 +104,7 @@ impl Batcher {
     }
 
     fn flush(&self) {
-        if !self.lock().is_empty() && !self.woken.swap(true, Ordering::SeqCst) {
+        if self.lock().len() > 0 && !self.woken.swap(true, Ordering::SeqCst) {
             (self.wake)();
         }
     }
@@ -108,11 +129,12 @@ impl Batcher {
     }
 }
 
-impl Dispatch for Batcher {
-    fn dispatch(&self, call: Call) {
+impl Batcher {
+    /// Queues with `push` and closes the batch now, or defers that to the park.
+    fn queue(&self, push: impl FnOnce(&mut Queue)) {
         let queued = {
             let mut queue = self.lock();
-            queue.push(call);
+            push(&mut queue);
             queue.len()
         };
         let can_defer = PARKS.with(Cell::get) && tokio::runtime::Handle::try_current().is_ok();
@@ -121,5 +143,15 @@ impl Dispatch for Batcher {
         } else {
             self.defer();
         }
+    }
+}
+
+impl Dispatch for Batcher {
+    fn dispatch(&self, call: Call) {
+        self.queue(|queue| queue.calls.push(call));
+    }
+
+    fn ended(&self, id: u64) {
+        self.queue(|queue| queue.ended.push(id));
     }
 }

@@ -2,6 +2,8 @@
 //! Armature, JavaScript) and how its answer comes back.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, Response, Uri, Version};
@@ -14,6 +16,14 @@ use tokio::sync::oneshot;
 pub trait Dispatch: Send + Sync + 'static {
     /// Takes ownership of one request.
     fn dispatch(&self, call: Call);
+
+    /// Told, from an engine thread, that the call the dispatcher
+    /// [claimed](Call::claim) as `id` ended without its answer: it timed out
+    /// or the client left. Nothing waits for it any more, so its memory can
+    /// go at once.
+    fn ended(&self, id: u64) {
+        let _ = id;
+    }
 }
 
 /// One request waiting for its handler's answer.
@@ -39,6 +49,7 @@ pub struct Call {
     /// The client's address.
     pub remote_addr: SocketAddr,
     pub(crate) reply: oneshot::Sender<Response<Bytes>>,
+    pub(crate) claim: Arc<Claim>,
 }
 
 impl Call {
@@ -48,9 +59,36 @@ impl Call {
         let _ = self.reply.send(response);
     }
 
-    /// True once nobody waits for the answer any more (the client went away or
-    /// the request timed out), so the call can be discarded.
-    pub fn is_abandoned(&self) -> bool {
-        self.reply.is_closed()
+    /// Names the call `id` (not 0) for [`Dispatch::ended`]. False when the
+    /// call has ended already: nobody waits for it, so drop it.
+    pub fn claim(&self, id: u64) -> bool {
+        self.claim.take(id)
+    }
+}
+
+/// The dispatcher's id for a call, shared with the request that waits for
+/// it, so that whichever side finishes first decides: a request that ends
+/// unanswered reports the id, a dispatcher that claims too late learns it
+/// ended.
+#[derive(Debug, Default)]
+pub(crate) struct Claim(AtomicU64);
+
+/// The claim of a call whose request has ended.
+const ENDED: u64 = u64::MAX;
+
+impl Claim {
+    fn take(&self, id: u64) -> bool {
+        debug_assert!(id != 0 && id != ENDED);
+        self.0
+            .compare_exchange(0, id, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Marks the call ended; returns its id when a dispatcher claimed it.
+    pub(crate) fn end(&self) -> Option<u64> {
+        match self.0.swap(ENDED, Ordering::AcqRel) {
+            0 | ENDED => None,
+            id => Some(id),
+        }
     }
 }

@@ -17,6 +17,7 @@ mod problem;
 mod routing;
 mod runtime;
 mod server;
+pub mod slots;
 
 pub use app::{App, Options};
 pub use batch::{Batcher, MAX_BATCH, MAX_DELAY};
@@ -27,6 +28,7 @@ pub use problem::{problem, PROBLEM_JSON};
 pub use routing::{Endpoint, FixedResponse, Methods, Params, Resolution, Router, RouterBuilder};
 pub use runtime::runtime;
 pub use server::{Handler, Server};
+pub use slots::Slots;
 
 pub use bytes::Bytes;
 pub use http;

@@ -12,6 +12,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Body;
 use tokio::sync::oneshot;
 
+use crate::dispatch::Claim;
 use crate::middleware::{self, After, BodySize, HandlerTime};
 use crate::problem::problem;
 use crate::routing::{Endpoint, Resolution};
@@ -160,6 +161,7 @@ async fn answer(
         }
     };
     let (reply, answer) = oneshot::channel();
+    let claim = Arc::new(Claim::default());
     shared.dispatch.dispatch(Call {
         endpoint,
         method: parts.method,
@@ -170,9 +172,20 @@ async fn answer(
         body,
         remote_addr,
         reply,
+        claim: claim.clone(),
     });
+    // Reports the call as ended unless its answer came: on the timeout below,
+    // or when hyper drops this future because the client left.
+    let unanswered = Unanswered {
+        claim,
+        dispatch: &*shared.dispatch,
+        answered: false,
+    };
     match tokio::time::timeout(request_timeout, answer).await {
-        Ok(Ok(response)) => response,
+        Ok(Ok(response)) => {
+            unanswered.answered();
+            response
+        }
         Ok(Err(_)) => problem(
             StatusCode::SERVICE_UNAVAILABLE,
             Some("the server stopped before the handler answered"),
@@ -184,6 +197,30 @@ async fn answer(
                 request_timeout.as_millis()
             );
             problem(StatusCode::SERVICE_UNAVAILABLE, Some(&detail), &path)
+        }
+    }
+}
+
+/// A dispatched call whose answer has not come.
+struct Unanswered<'a> {
+    claim: Arc<Claim>,
+    dispatch: &'a dyn Dispatch,
+    answered: bool,
+}
+
+impl Unanswered<'_> {
+    fn answered(mut self) {
+        self.answered = true;
+    }
+}
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        if self.answered {
+            return;
+        }
+        if let Some(id) = self.claim.end() {
+            self.dispatch.ended(id);
         }
     }
 }

@@ -1,0 +1,106 @@
+//! The requests JS holds: the one owner of every request between `drain`
+//! and its answer, and of what is kept for it meanwhile.
+//!
+//! A request that ends without JS (the client left, or the engine answered
+//! 503 on the timeout) is freed on the engine's report, at once, whatever
+//! its handler does: only a tombstone stays until JS answers, or `GRACE`
+//! after the report at the latest. Ids carry a generation, so anything JS
+//! does later with a freed or reused id is a harmless no-op.
+
+use std::time::{Duration, Instant};
+
+use armature_engine::http::StatusCode;
+use armature_engine::middleware::After;
+use armature_engine::{problem, Call, Slots};
+
+/// How long a tombstone outlives the report that its request ended. The
+/// report comes at the request timeout at the latest, so a tombstone is gone
+/// by the request's arrival plus the timeout plus this.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// One request JS holds.
+pub(crate) struct Pending {
+    pub(crate) call: Call,
+    /// Response hooks of inline middleware, with their index, until they run.
+    afters: Vec<(u32, After)>,
+}
+
+/// Requests handed to JS and not answered yet, by the id JS holds.
+#[derive(Default)]
+pub(crate) struct Inflight {
+    // Boxed, so that a tombstone or a vacant slot is a few bytes.
+    slots: Slots<Box<Pending>>,
+}
+
+/// An id as JS passes it: a number below 2^53.
+fn id(id: i64) -> u64 {
+    u64::try_from(id).unwrap_or(0)
+}
+
+impl Inflight {
+    /// Takes `call` in and returns its id, or `None` when nobody waits for
+    /// it any more (it is dropped) or the table is full (it is answered 503).
+    pub(crate) fn admit(&mut self, call: Call) -> Option<(u64, &Call)> {
+        let pending = Box::new(Pending {
+            call,
+            afters: Vec::new(),
+        });
+        let id = match self.slots.insert(pending) {
+            Ok(id) => id,
+            Err(pending) => {
+                let path = pending.call.uri.path().to_owned();
+                let detail = "too many requests are waiting for their handlers";
+                let response = problem(StatusCode::SERVICE_UNAVAILABLE, Some(detail), &path);
+                pending.call.respond(response);
+                return None;
+            }
+        };
+        let claimed = self.slots.get(id).is_some_and(|p| p.call.claim(id));
+        if !claimed {
+            self.slots.remove(id);
+            return None;
+        }
+        self.slots.get(id).map(|pending| (id, &pending.call))
+    }
+
+    /// Frees the requests the engine reports ended, keeping tombstones, and
+    /// the tombstones whose time is up.
+    pub(crate) fn end(&mut self, ended: impl IntoIterator<Item = u64>) {
+        let now = Instant::now();
+        for id in ended {
+            drop(self.slots.end(id, now + GRACE));
+        }
+        self.slots.expire(now);
+    }
+
+    /// The request `id`, while JS may still answer it.
+    pub(crate) fn get(&self, id: i64) -> Option<&Call> {
+        self.slots.get(self::id(id)).map(|pending| &pending.call)
+    }
+
+    pub(crate) fn get_mut(&mut self, id: i64) -> Option<&mut Call> {
+        self.slots
+            .get_mut(self::id(id))
+            .map(|pending| &mut pending.call)
+    }
+
+    /// Gives request `id` back for its answer; `None` for a request that
+    /// ended or is unknown, whose answer is dropped.
+    pub(crate) fn answer(&mut self, id: u64) -> Option<Call> {
+        self.slots.remove(id).map(|pending| pending.call)
+    }
+
+    /// Keeps inline middleware `index`'s response hook for request `id`.
+    pub(crate) fn push_after(&mut self, id: i64, index: u32, after: After) {
+        if let Some(pending) = self.slots.get_mut(self::id(id)) {
+            pending.afters.push((index, after));
+        }
+    }
+
+    /// The latest response hook of inline middleware `index` for request `id`.
+    pub(crate) fn take_after(&mut self, id: i64, index: u32) -> Option<After> {
+        let afters = &mut self.slots.get_mut(self::id(id))?.afters;
+        let at = afters.iter().rposition(|(i, _)| *i == index)?;
+        Some(afters.remove(at).1)
+    }
+}
