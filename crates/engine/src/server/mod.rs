@@ -1,9 +1,11 @@
 //! The accept loop: one port serving HTTP/1.1 and HTTP/2 cleartext, with a
 //! graceful drain on shutdown.
 
+mod linger;
 mod service;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,7 +21,8 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::{App, Dispatch, Error};
-use service::Shared;
+use linger::LingeringStream;
+use service::{Linger, Shared};
 
 /// A listening server. Dropping it without [`Server::shutdown`] leaves it
 /// running until its runtime stops.
@@ -158,16 +161,19 @@ async fn run(
         };
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
+        let linger = Arc::new(AtomicBool::new(false));
+        let stream = LingeringStream::new(stream, linger.clone());
         let service = service_fn(move |request| {
             let shared = shared.clone();
+            let linger = linger.clone();
             // Boxed: hyper keeps room for the request's future inside every
             // connection, idle ones included; a pointer costs 16 bytes there.
             Box::pin(async move {
-                Ok::<_, std::convert::Infallible>(
-                    service::serve(&shared, request, remote_addr)
-                        .await
-                        .map(Full::new),
-                )
+                let response = service::serve(&shared, request, remote_addr).await;
+                if response.extensions().get::<Linger>().is_some() {
+                    linger.store(true, Ordering::Release);
+                }
+                Ok::<_, std::convert::Infallible>(response.map(Full::new))
             })
         });
         let connection = graceful.watch(

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::request::Parts;
@@ -38,13 +39,22 @@ pub(crate) async fn serve(
 ) -> Response<Bytes> {
     // hyper drops HEAD bodies itself on HTTP/1 (keeping their length), not on HTTP/2.
     let strip_body = request.method() == Method::HEAD && request.version() == Version::HTTP_2;
+    let http1 = request.version() < Version::HTTP_2;
+    let continue_expected = request
+        .headers()
+        .get(header::EXPECT)
+        .is_some_and(|expect| expect.as_bytes().eq_ignore_ascii_case(b"100-continue"));
     let (mut parts, body) = request.into_parts();
+    let mut body = RequestBodyState::Unread(body);
     let mut afters = Vec::new();
     let app_layers = &shared.app.layers;
     let mut response = match middleware::before(app_layers, &mut parts, remote_addr, &mut afters) {
         Some(response) => response,
-        None => answer(shared, parts, body, remote_addr, &mut afters).await,
+        None => answer(shared, parts, &mut body, remote_addr, &mut afters).await,
     };
+    if http1 {
+        settle_body(body, &mut response, continue_expected).await;
+    }
     middleware::after(afters, &mut response);
     if let Some(name) = &shared.app.server_name {
         response.headers_mut().insert(header::SERVER, name.clone());
@@ -73,10 +83,87 @@ pub(crate) fn set_length(response: &mut Response<Bytes>) {
         .or_insert(length);
 }
 
-async fn answer(
+/// What became of a request body.
+enum RequestBodyState<B> {
+    /// Not polled: the answer came before it was needed.
+    Unread(B),
+    /// Read to its end.
+    Read,
+    /// Read in part: over the limit, or broken.
+    Cut,
+}
+
+/// The body is the client's to send only once the answer is decided: the
+/// most of an unread body drained to keep the connection, and the longest.
+/// Go's net/http drains 256 KiB.
+const DRAIN_BYTES: u64 = 256 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(1);
+
+/// Marks a response whose connection must close lingering: the client may
+/// still be sending a body that was never read.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Linger;
+
+/// Keeps an HTTP/1 connection usable after an answer that did not read the
+/// whole body: drains a small rest, or closes lingering, so that the client
+/// gets the answer rather than a reset. An `Expect: 100-continue` body is
+/// never asked for.
+async fn settle_body(
+    body: RequestBodyState<impl RequestBody>,
+    response: &mut Response<Bytes>,
+    continue_expected: bool,
+) {
+    let closing = response
+        .headers()
+        .get(header::CONNECTION)
+        .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"close"));
+    match body {
+        RequestBodyState::Read => return,
+        RequestBodyState::Unread(body) if body.is_end_stream() => return,
+        RequestBodyState::Unread(body)
+            if !closing
+                && !continue_expected
+                && body.size_hint().upper().is_none_or(|n| n <= DRAIN_BYTES) =>
+        {
+            if drain(body).await {
+                return;
+            }
+        }
+        RequestBodyState::Unread(_) | RequestBodyState::Cut => {}
+    }
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response.extensions_mut().insert(Linger);
+}
+
+/// Reads and discards `body` within [`DRAIN_BYTES`] and [`DRAIN_TIME`];
+/// true when it reached its end.
+async fn drain(body: impl RequestBody) -> bool {
+    let mut body = std::pin::pin!(body);
+    let mut left = DRAIN_BYTES;
+    let discard = async {
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return false;
+            };
+            let length = frame.data_ref().map_or(0, |data| data.len() as u64);
+            let Some(rest) = left.checked_sub(length) else {
+                return false;
+            };
+            left = rest;
+        }
+        true
+    };
+    tokio::time::timeout(DRAIN_TIME, discard)
+        .await
+        .unwrap_or(false)
+}
+
+async fn answer<B: RequestBody>(
     shared: &Shared,
     mut parts: Parts,
-    body: impl RequestBody,
+    body: &mut RequestBodyState<B>,
     remote_addr: SocketAddr,
     afters: &mut Vec<After>,
 ) -> Response<Bytes> {
@@ -135,21 +222,24 @@ async fn answer(
         .extensions
         .get::<HandlerTime>()
         .map_or(limits.request_timeout, |time| time.0);
-    if body
+    let RequestBodyState::Unread(unread) = std::mem::replace(body, RequestBodyState::Cut) else {
+        unreachable!("the body is read here only");
+    };
+    if unread
         .size_hint()
         .exact()
         .is_some_and(|length| length > body_size as u64)
     {
+        // Refused unread; `settle_body` keeps the connection in step.
+        *body = RequestBodyState::Unread(unread);
         let detail = format!("the request body is larger than {body_size} bytes");
-        let mut response = problem(StatusCode::PAYLOAD_TOO_LARGE, Some(&detail), &path);
-        // The body is left unread: start the next request on a fresh connection.
-        response
-            .headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-        return response;
+        return problem(StatusCode::PAYLOAD_TOO_LARGE, Some(&detail), &path);
     }
-    let body = match read_body(body, body_size).await {
-        Ok(body) => body,
+    let body = match read_body(unread, body_size).await {
+        Ok(read) => {
+            *body = RequestBodyState::Read;
+            read
+        }
         Err(status) => {
             let detail = match status {
                 StatusCode::PAYLOAD_TOO_LARGE => {
