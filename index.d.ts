@@ -174,10 +174,29 @@ export interface LimitsOptions {
   requestTimeout?: number
   /**
    * Milliseconds an idle keep-alive connection (or a client still sending
-   * request headers) is kept before it is closed.
+   * request headers, or an HTTP/2 connection with no open stream) is kept
+   * before it is closed.
    * @default 5000
    */
   keepAliveTimeout?: number
+  /**
+   * Milliseconds from accept until the client's first bytes show its
+   * protocol; a connection that sends nothing is closed after it.
+   * @default 5000
+   */
+  headersTimeout?: number
+  /**
+   * Milliseconds a whole request body has from the end of its head,
+   * however slowly it trickles in; later gets 408.
+   * @default 30000
+   */
+  bodyTimeout?: number
+  /**
+   * Milliseconds between HTTP/2 PINGs; a peer that does not answer within
+   * the same time is dropped.
+   * @default 20000
+   */
+  http2PingInterval?: number
 }
 
 /** A native middleware as JS describes it: its kind and its options. */

@@ -18,8 +18,14 @@ export interface Limits {
   uriLength?: number
   /** Milliseconds a handler has to answer before the client gets 503. @default 30000 */
   requestTimeout?: number
-  /** Milliseconds an idle keep-alive connection is kept open. @default 5000 */
+  /** Milliseconds an idle keep-alive connection (or an HTTP/2 one with no open stream) is kept open. @default 5000 */
   keepAliveTimeout?: number
+  /** Milliseconds from accept until the client's first bytes show its protocol; a silent connection is closed. @default 5000 */
+  headersTimeout?: number
+  /** Milliseconds a whole request body has from the end of its head, however it trickles in; then 408. @default 30000 */
+  bodyTimeout?: number
+  /** Milliseconds between HTTP/2 PINGs; a peer that does not answer within as long is dropped. @default 20000 */
+  http2PingInterval?: number
 }
 
 /** Options of `App.new`. */

@@ -23,9 +23,22 @@ pub struct LimitsOptions {
     /// @default 30000
     pub request_timeout: Option<f64>,
     /// Milliseconds an idle keep-alive connection (or a client still sending
-    /// request headers) is kept before it is closed.
+    /// request headers, or an HTTP/2 connection with no open stream) is kept
+    /// before it is closed.
     /// @default 5000
     pub keep_alive_timeout: Option<f64>,
+    /// Milliseconds from accept until the client's first bytes show its
+    /// protocol; a connection that sends nothing is closed after it.
+    /// @default 5000
+    pub headers_timeout: Option<f64>,
+    /// Milliseconds a whole request body has from the end of its head,
+    /// however slowly it trickles in; later gets 408.
+    /// @default 30000
+    pub body_timeout: Option<f64>,
+    /// Milliseconds between HTTP/2 PINGs; a peer that does not answer within
+    /// the same time is dropped.
+    /// @default 20000
+    pub http2_ping_interval: Option<f64>,
 }
 
 /// Where and how the native server listens.
@@ -95,6 +108,17 @@ impl ServerOptions {
                 given.keep_alive_timeout,
                 "keepAliveTimeout",
                 defaults.keep_alive_timeout,
+            )?,
+            headers_timeout: millis(
+                given.headers_timeout,
+                "headersTimeout",
+                defaults.headers_timeout,
+            )?,
+            body_timeout: millis(given.body_timeout, "bodyTimeout", defaults.body_timeout)?,
+            http2_ping_interval: millis(
+                given.http2_ping_interval,
+                "http2PingInterval",
+                defaults.http2_ping_interval,
             )?,
         };
         let server_name = match &self.server_name {

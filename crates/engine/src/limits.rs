@@ -19,8 +19,18 @@ pub struct Limits {
     /// Time a handler has to answer before the client gets 503. Default 30 s.
     pub request_timeout: Duration,
     /// Time an idle keep-alive connection, or a client sending request headers,
-    /// is given before the connection is closed. Default 5 s.
+    /// is given before the connection is closed; also an HTTP/2 connection
+    /// with no open stream. Default 5 s.
     pub keep_alive_timeout: Duration,
+    /// Time from accept until the first bytes show which protocol the client
+    /// speaks; a connection that sends nothing is closed after it. Default 5 s.
+    pub headers_timeout: Duration,
+    /// Time a whole request body has from the end of its head, however it
+    /// trickles in (408 after it). Default 30 s.
+    pub body_timeout: Duration,
+    /// Interval of HTTP/2 PINGs; a peer that does not answer one within the
+    /// same time is dropped. Default 20 s.
+    pub http2_ping_interval: Duration,
 }
 
 impl Default for Limits {
@@ -31,6 +41,9 @@ impl Default for Limits {
             uri_length: 8 * 1024,
             request_timeout: Duration::from_secs(30),
             keep_alive_timeout: Duration::from_secs(5),
+            headers_timeout: Duration::from_secs(5),
+            body_timeout: Duration::from_secs(30),
+            http2_ping_interval: Duration::from_secs(20),
         }
     }
 }
@@ -44,6 +57,9 @@ impl Limits {
             ("uriLength", self.uri_length == 0),
             ("requestTimeout", self.request_timeout.is_zero()),
             ("keepAliveTimeout", self.keep_alive_timeout.is_zero()),
+            ("headersTimeout", self.headers_timeout.is_zero()),
+            ("bodyTimeout", self.body_timeout.is_zero()),
+            ("http2PingInterval", self.http2_ping_interval.is_zero()),
         ];
         match zero.iter().find(|(_, is_zero)| *is_zero) {
             Some((name, _)) => Err(Error::invalid_option(format!(

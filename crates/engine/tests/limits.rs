@@ -138,3 +138,25 @@ fn zero_limits_are_rejected() {
         "limits.bodySize must be greater than zero"
     );
 }
+
+#[test]
+fn a_connection_that_never_shows_its_protocol_is_closed_silently() {
+    let server = server(Limits {
+        headers_timeout: Duration::from_millis(200),
+        keep_alive_timeout: Duration::from_secs(60),
+        ..Limits::default()
+    });
+    // Nothing at all, and the first byte of a preface that never goes on.
+    for sent in [&b""[..], b"P"] {
+        let started = std::time::Instant::now();
+        assert_eq!(server.send(sent), "");
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(200) && waited < Duration::from_secs(4),
+            "{waited:?}"
+        );
+    }
+    // A client that speaks is served as before.
+    let transcript = server.request("GET", "/echo", "", "");
+    assert_eq!(statuses(&transcript), [200]);
+}

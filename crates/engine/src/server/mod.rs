@@ -1,11 +1,10 @@
 //! The accept loop: one port serving HTTP/1.1 and HTTP/2 cleartext, with a
 //! graceful drain on shutdown.
 
-mod linger;
+mod connection;
 mod service;
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,13 +14,12 @@ use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::{App, Dispatch, Error};
-use linger::LingeringStream;
+use connection::{ConnectionState, LingeringStream, Stop};
 use service::{Linger, Shared};
 
 /// A listening server. Dropping it without [`Server::shutdown`] leaves it
@@ -134,6 +132,8 @@ fn connection_builder(app: &App) -> auto::Builder<TokioExecutor> {
     builder
         .http2()
         .timer(TokioTimer::new())
+        .keep_alive_interval(limits.http2_ping_interval)
+        .keep_alive_timeout(limits.http2_ping_interval)
         .max_header_list_size(header_list);
     builder
 }
@@ -144,8 +144,10 @@ async fn run(
     shared: Arc<Shared>,
     mut stopped: oneshot::Receiver<Duration>,
 ) {
-    let graceful = GracefulShutdown::new();
-    let (force_close, closing) = watch::channel(false);
+    // Every connection holds a receiver: the sender sees when all are gone.
+    let (stop, stopping) = watch::channel(Stop::Running);
+    let limits = &shared.app.limits;
+    let (headers_timeout, idle) = (limits.headers_timeout, limits.keep_alive_timeout);
     let grace = loop {
         let (stream, remote_addr) = tokio::select! {
             grace = &mut stopped => break grace.unwrap_or_default(),
@@ -161,39 +163,40 @@ async fn run(
         };
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
-        let linger = Arc::new(AtomicBool::new(false));
-        let stream = LingeringStream::new(stream, linger.clone());
+        let state = Arc::new(ConnectionState::default());
+        let stream = LingeringStream::new(stream, state.clone());
+        let requests = state.clone();
         let service = service_fn(move |request| {
             let shared = shared.clone();
-            let linger = linger.clone();
+            let open = requests.request();
             // Boxed: hyper keeps room for the request's future inside every
             // connection, idle ones included; a pointer costs 16 bytes there.
             Box::pin(async move {
                 let response = service::serve(&shared, request, remote_addr).await;
                 if response.extensions().get::<Linger>().is_some() {
-                    linger.store(true, Ordering::Release);
+                    open.connection().linger();
                 }
+                drop(open);
                 Ok::<_, std::convert::Infallible>(response.map(Full::new))
             })
         });
-        let connection = graceful.watch(
-            builder
-                .serve_connection(TokioIo::new(stream), service)
-                .into_owned(),
-        );
-        let mut closing = closing.clone();
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = connection => {}
-                _ = closing.wait_for(|force| *force) => {}
-            }
-        });
+        let connection = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .into_owned();
+        tokio::spawn(connection::serve(
+            connection,
+            |connection| connection.graceful_shutdown(),
+            state,
+            stopping.clone(),
+            headers_timeout,
+            idle,
+        ));
     };
     drop(listener);
-    if tokio::time::timeout(grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        let _ = force_close.send(true);
+    drop(stopping);
+    let _ = stop.send(Stop::Graceful);
+    if tokio::time::timeout(grace, stop.closed()).await.is_err() {
+        let _ = stop.send(Stop::Now);
+        stop.closed().await;
     }
 }

@@ -235,7 +235,7 @@ async fn answer<B: RequestBody>(
         let detail = format!("the request body is larger than {body_size} bytes");
         return problem(StatusCode::PAYLOAD_TOO_LARGE, Some(&detail), &path);
     }
-    let body = match read_body(unread, body_size).await {
+    let body = match read_body(unread, body_size, limits.body_timeout).await {
         Ok(read) => {
             *body = RequestBodyState::Read;
             read
@@ -245,6 +245,10 @@ async fn answer<B: RequestBody>(
                 StatusCode::PAYLOAD_TOO_LARGE => {
                     format!("the request body is larger than {body_size} bytes")
                 }
+                StatusCode::REQUEST_TIMEOUT => format!(
+                    "the request body did not arrive within {} ms",
+                    limits.body_timeout.as_millis()
+                ),
                 _ => "the request body could not be read".to_owned(),
             };
             return problem(status, Some(&detail), &path);
@@ -368,14 +372,21 @@ fn valid_host(host: &HeaderValue) -> bool {
             .is_some_and(|authority| !authority.as_str().contains('@'))
 }
 
-/// Reads the whole body, or says which status refuses it.
-async fn read_body(body: impl RequestBody, limit: usize) -> Result<Bytes, StatusCode> {
+/// Reads the whole body within `time` of the head (a deadline for all of
+/// it, so a trickle of bytes does not extend it), or says which status
+/// refuses it.
+async fn read_body(
+    body: impl RequestBody,
+    limit: usize,
+    time: Duration,
+) -> Result<Bytes, StatusCode> {
     if body.is_end_stream() {
         return Ok(Bytes::new());
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<LengthLimitError>() => Err(StatusCode::PAYLOAD_TOO_LARGE),
-        Err(_) => Err(StatusCode::BAD_REQUEST),
+    match tokio::time::timeout(time, Limited::new(body, limit).collect()).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(error)) if error.is::<LengthLimitError>() => Err(StatusCode::PAYLOAD_TOO_LARGE),
+        Ok(Err(_)) => Err(StatusCode::BAD_REQUEST),
+        Err(_) => Err(StatusCode::REQUEST_TIMEOUT),
     }
 }
