@@ -124,7 +124,9 @@ export declare class NativeServer {
   /**
    * Stops accepting, gives in-flight requests up to `grace_ms` to finish,
    * closes what is left, then calls the `closed` callback given to
-   * `listen`. Calling it again does nothing.
+   * `listen`. Calling it again does nothing. Throws
+   * `ERR_ARMATURE_INVALID_OPTION` for a time that is not a whole number
+   * of milliseconds up to 2^31 - 1.
    */
   close(graceMs: number): void
 }
@@ -134,6 +136,13 @@ export declare class NativeServer {
  * naming the problem; JS calls it where the middleware is made.
  */
 export declare function checkMiddleware(spec: MiddlewareSpec): void
+
+/**
+ * Checks a time in milliseconds as `close` and the limits take it, so that
+ * JS can refuse one where it is given rather than where it is used; throws
+ * `ERR_ARMATURE_INVALID_OPTION` naming `name`.
+ */
+export declare function checkMillis(name: string, value: number): void
 
 /** A response fixed when the app is built. */
 export interface ConstantResponse {

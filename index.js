@@ -838,5 +838,6 @@ module.exports = nativeBinding
 module.exports.NativeApp = nativeBinding.NativeApp
 module.exports.NativeServer = nativeBinding.NativeServer
 module.exports.checkMiddleware = nativeBinding.checkMiddleware
+module.exports.checkMillis = nativeBinding.checkMillis
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.statusReason = nativeBinding.statusReason

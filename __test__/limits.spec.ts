@@ -144,7 +144,9 @@ describe('limits', () => {
 
   it.each([
     [{ bodySize: 0 }, 'limits.bodySize must be greater than zero'],
-    [{ requestTimeout: -1 }, 'limits.requestTimeout must be a whole number, got -1'],
+    [{ requestTimeout: -1 }, 'limits.requestTimeout must be a whole number from 0 to 2147483647, got -1'],
+    [{ bodyTimeout: 1e300 }, 'limits.bodyTimeout must be a whole number from 0 to 2147483647, got 1e300'],
+    [{ bodySize: 2 ** 60 }, 'limits.bodySize must be a whole number from 0 to 9007199254740991, got 1152921504606847000'],
     [{ uriLength: 100000 }, 'limits.uriLength must be at most 65534 bytes'],
   ])('rejects %o with ERR_ARMATURE_INVALID_OPTION', async (limits, message) => {
     await expect(App.new({ limits }).route('/', get(() => 'x')).run({ port: 0 })).rejects.toMatchObject({

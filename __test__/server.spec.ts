@@ -28,7 +28,11 @@ describe('listening', () => {
   it.each([
     ['nonsense', 'ERR_ARMATURE_LISTEN', "invalid address 'nonsense'"],
     [{ host: 'no-such-host.invalid', port: 0 }, 'ERR_ARMATURE_INVALID_OPTION', "cannot resolve the host 'no-such-host.invalid'"],
-    [{ host: '127.0.0.1', port: 70000 }, 'ERR_ARMATURE_INVALID_OPTION', 'port 70000 is not between 0 and 65535'],
+    [{ host: '127.0.0.1', port: 70000 }, 'ERR_ARMATURE_INVALID_OPTION', 'port must be a whole number from 0 to 65535, got 70000'],
+    [{ host: '127.0.0.1', port: -1 }, 'ERR_ARMATURE_INVALID_OPTION', 'port must be a whole number from 0 to 65535, got -1'],
+    [{ port: 0, workers: 0 }, 'ERR_ARMATURE_INVALID_OPTION', 'workers must be a whole number from 1 to 1024, got 0'],
+    [{ port: 0, workers: 1e9 }, 'ERR_ARMATURE_INVALID_OPTION', 'workers must be a whole number from 1 to 1024, got 1000000000'],
+    [{ port: 0, workers: 1.5 }, 'ERR_ARMATURE_INVALID_OPTION', 'workers must be a whole number from 1 to 1024, got 1.5'],
   ] as const)('rejects the address %o', async (address, code, message) => {
     await expect(App.new().run(address)).rejects.toMatchObject({ code, message: expect.stringContaining(message) })
   })
@@ -83,6 +87,22 @@ describe('closing', () => {
     await entered.promise
     await server.close({ timeout: 200 })
     expect(await outcome).toBe('cut')
+  })
+
+  it.each([1e300, -1, Number.NaN, Infinity, 1.5, '10s'])('rejects a close timeout of %o with a coded error and keeps serving', async (timeout) => {
+    const server = await start(App.new().route('/', get(() => 'still up')))
+    await expect(server.close({ timeout: timeout as number })).rejects.toMatchObject({
+      code: 'ERR_ARMATURE_INVALID_OPTION',
+      message: expect.stringContaining('close timeout') as unknown,
+    })
+    expect(await (await fetch(`${server.url}/`)).text()).toBe('still up')
+  })
+
+  it('refuses a bad shutdownTimeout when it runs, not on the signal', async () => {
+    await expect(App.new().run({ port: 0, handleSignals: true, shutdownTimeout: 1e300 })).rejects.toMatchObject({
+      code: 'ERR_ARMATURE_INVALID_OPTION',
+      message: 'shutdownTimeout must be a whole number from 0 to 2147483647, got 1e300',
+    })
   })
 
   it('can be called twice', async () => {

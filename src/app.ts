@@ -6,7 +6,7 @@ import { HttpResponse } from './response.js'
 import { secretsOf, type CookieSettings } from './cookies.js'
 import { inline, inlineRateLimit, NativeMiddleware, type AnyMiddleware } from './middleware.js'
 import { compose, joinPath, type Handler, type MethodRouter, type Middleware, type Params } from './routing.js'
-import { Server } from './server.js'
+import { millis, Server } from './server.js'
 
 /** Request limits; each falls back to its default. */
 export interface Limits {
@@ -340,6 +340,7 @@ export class App<D extends object = Record<never, never>> {
    */
   async run(address: string | number | RunOptions = {}, options: RunOptions = {}): Promise<Server> {
     const listen = { ...options, ...parseAddress(address) }
+    const shutdownTimeout = millis('shutdownTimeout', listen.shutdownTimeout ?? 10_000)
     const { table, dispatcher, inline } = this.#build()
     let resolveClosed!: () => void
     const closed = new Promise<void>((resolve) => (resolveClosed = resolve))
@@ -351,7 +352,7 @@ export class App<D extends object = Record<never, never>> {
       inline,
     )
     let server: Server
-    const onSignal = (): void => void server.close({ timeout: listen.shutdownTimeout })
+    const onSignal = (): void => void server.close({ timeout: shutdownTimeout })
     const signals = listen.handleSignals ? (['SIGTERM', 'SIGINT'] as const) : []
     for (const signal of signals) process.once(signal, onSignal)
     server = new Server(dispatcher.native, host, closed, () => {

@@ -1,4 +1,5 @@
 import type { NativeServer } from '../index.js'
+import { binding } from './native.js'
 
 /** Options of `Server.close`. */
 export interface CloseOptions {
@@ -36,12 +37,26 @@ export class Server {
    * `timeout`), closes the rest, and resolves. Node may then exit.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    const timeout = options.timeout ?? 10_000
-    if (!Number.isFinite(timeout) || timeout < 0) {
-      return Promise.reject(new RangeError(`close timeout must be a non-negative number of milliseconds, got ${timeout}`))
+    try {
+      this.#native.close(millis('close timeout', options.timeout ?? 10_000))
+    } catch (error) {
+      return Promise.reject(error)
     }
     this.#onClose()
-    this.#native.close(timeout)
     return this.#closed
   }
+}
+
+/**
+ * `value` checked as a time in milliseconds (a whole number from 0 to
+ * 2^31 - 1); throws `ERR_ARMATURE_INVALID_OPTION` naming `name`.
+ */
+export function millis(name: string, value: unknown): number {
+  if (typeof value !== 'number') {
+    throw Object.assign(new TypeError(`${name} must be a number of milliseconds, got ${typeof value}`), {
+      code: 'ERR_ARMATURE_INVALID_OPTION',
+    })
+  }
+  binding.checkMillis(name, value)
+  return value
 }

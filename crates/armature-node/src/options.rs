@@ -47,13 +47,13 @@ pub struct ServerOptions {
     /// Host name or IP address to bind.
     pub host: String,
     /// TCP port; 0 picks a free one.
-    pub port: u32,
+    pub port: f64,
     /// Request limits.
     pub limits: Option<LimitsOptions>,
     /// The `server` response header; an empty string leaves it out.
     pub server_name: Option<String>,
     /// Engine worker threads, fixed by the first server of the process.
-    pub workers: Option<u32>,
+    pub workers: Option<f64>,
     /// Show error details in 500 responses (NODE_ENV=development).
     pub development: Option<bool>,
 }
@@ -66,9 +66,7 @@ impl ServerOptions {
                 self.host
             ))
         };
-        let port = u16::try_from(self.port).map_err(|_| {
-            Error::invalid_option(format!("port {} is not between 0 and 65535", self.port))
-        })?;
+        let port = whole("port", self.port, (0.0, f64::from(u16::MAX)))? as u16;
         (self.host.as_str(), port)
             .to_socket_addrs()
             .map_err(|_| unresolved())?
@@ -76,25 +74,26 @@ impl ServerOptions {
             .ok_or_else(unresolved)
     }
 
+    /// The engine worker threads asked for, from 1 to [`MAX_WORKERS`].
+    pub(crate) fn workers(&self) -> Result<Option<usize>, Error> {
+        self.workers
+            .map(|n| whole("workers", n, (1.0, MAX_WORKERS as f64)).map(|n| n as usize))
+            .transpose()
+    }
+
     pub(crate) fn engine_options(&self) -> Result<Options, Error> {
         let no_limits = LimitsOptions::default();
         let given = self.limits.as_ref().unwrap_or(&no_limits);
         let defaults = Limits::default();
-        let field = |value: Option<f64>, name: &str| -> Result<Option<u64>, Error> {
-            match value {
-                None => Ok(None),
-                Some(v) if v.is_finite() && v >= 0.0 && v.fract() == 0.0 => Ok(Some(v as u64)),
-                Some(v) => Err(Error::invalid_option(format!(
-                    "limits.{name} must be a whole number, got {v}"
-                ))),
-            }
+        let size = |value: Option<f64>, name: &str, default: usize| -> Result<usize, Error> {
+            value.map_or(Ok(default), |v| {
+                whole(&format!("limits.{name}"), v, (0.0, MAX_SAFE_INTEGER)).map(|v| v as usize)
+            })
         };
-        let size = |value, name, default: usize| -> Result<usize, Error> {
-            Ok(field(value, name)?.map_or(default, |v| v as usize))
-        };
-        let millis = |value, name, default: Duration| -> Result<Duration, Error> {
-            Ok(field(value, name)?.map_or(default, Duration::from_millis))
-        };
+        let millis =
+            |value: Option<f64>, name: &str, default: Duration| -> Result<Duration, Error> {
+                value.map_or(Ok(default), |v| self::millis(&format!("limits.{name}"), v))
+            };
         let limits = Limits {
             body_size: size(given.body_size, "bodySize", defaults.body_size)?,
             header_size: size(given.header_size, "headerSize", defaults.header_size)?,
@@ -132,4 +131,45 @@ impl ServerOptions {
             ..Options::default()
         })
     }
+}
+
+/// More engine threads than any machine has cores for.
+const MAX_WORKERS: usize = 1024;
+/// The largest whole number a JS number holds exactly.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+/// The longest time in milliseconds an option takes, as JS timers do: far
+/// below what tokio's timers and `Instant` arithmetic hold.
+const MAX_MILLIS: f64 = 2_147_483_647.0;
+
+/// `value` as a whole number from `min` to `max`; the error names the option.
+fn whole(name: &str, value: f64, (min, max): (f64, f64)) -> Result<u64, Error> {
+    if value.is_finite() && value.fract() == 0.0 && (min..=max).contains(&value) {
+        Ok(value as u64)
+    } else {
+        // As JS writes them: `1e300`, not 301 digits.
+        let shown = if value.abs() >= 1e21 {
+            format!("{value:e}")
+        } else {
+            format!("{value}")
+        };
+        Err(Error::invalid_option(format!(
+            "{name} must be a whole number from {min} to {max}, got {shown}"
+        )))
+    }
+}
+
+/// A number of milliseconds JS passes, checked before it becomes a
+/// `Duration` (which panics on huge, negative or NaN seconds).
+pub(crate) fn millis(name: &str, value: f64) -> Result<Duration, Error> {
+    whole(name, value, (0.0, MAX_MILLIS)).map(Duration::from_millis)
+}
+
+/// Checks a time in milliseconds as `close` and the limits take it, so that
+/// JS can refuse one where it is given rather than where it is used; throws
+/// `ERR_ARMATURE_INVALID_OPTION` naming `name`.
+// napi registers exports only outside `cfg(test)`, so a test build sees no caller.
+#[cfg_attr(test, allow(dead_code))]
+#[napi]
+pub fn check_millis(name: String, value: f64) -> Result<(), crate::error::CodedError> {
+    millis(&name, value).map(drop).map_err(crate::error::coded)
 }

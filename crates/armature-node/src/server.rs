@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use armature_engine::middleware::{Layers, RateLimit};
 use armature_engine::{App, Batcher, Call, Handler, Router, Server};
@@ -82,7 +81,7 @@ impl NativeServer {
         let mut engine_options = options.engine_options().map_err(coded)?;
         engine_options.layers = layers;
         let app = App::new(router, engine_options).map_err(coded)?;
-        let runtime = crate::runtime(options.workers.map(|w| w as usize)).map_err(internal)?;
+        let runtime = crate::runtime(options.workers().map_err(coded)?).map_err(internal)?;
         let batcher = bridge::batcher(wake).map_err(internal)?;
         Ok((app, runtime, batcher))
     }
@@ -114,17 +113,20 @@ impl NativeServer {
 
     /// Stops accepting, gives in-flight requests up to `grace_ms` to finish,
     /// closes what is left, then calls the `closed` callback given to
-    /// `listen`. Calling it again does nothing.
+    /// `listen`. Calling it again does nothing. Throws
+    /// `ERR_ARMATURE_INVALID_OPTION` for a time that is not a whole number
+    /// of milliseconds up to 2^31 - 1.
     #[napi]
-    pub fn close(&mut self, grace_ms: f64) {
+    pub fn close(&mut self, grace_ms: f64) -> Result<(), CodedError> {
+        let grace = crate::options::millis("close timeout", grace_ms).map_err(coded)?;
         let (Some(server), Some(keep_alive)) = (self.server.take(), self.keep_alive.take()) else {
-            return;
+            return Ok(());
         };
-        let grace = Duration::from_secs_f64(grace_ms.max(0.0) / 1000.0);
         let runtime = crate::runtime(None).expect("a server ran, so the runtime exists");
         runtime.spawn(async move {
             server.shutdown(grace).await;
             keep_alive.call((), ThreadsafeFunctionCallMode::NonBlocking);
         });
+        Ok(())
     }
 }

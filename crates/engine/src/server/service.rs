@@ -93,9 +93,8 @@ enum RequestBodyState<B> {
     Cut,
 }
 
-/// The body is the client's to send only once the answer is decided: the
-/// most of an unread body drained to keep the connection, and the longest.
-/// Go's net/http drains 256 KiB.
+/// The most of an unread body that is read and discarded to keep the
+/// connection, and the longest that may take (Go's net/http drains 256 KiB).
 const DRAIN_BYTES: u64 = 256 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(1);
 
