@@ -29,7 +29,7 @@ describe.skipIf(!packable)(`the published packages (${key})`, () => {
 
   it('ships the loader, types, JS layer, licence and README only', () => {
     const files = core.files.map((f) => f.path).sort()
-    for (const file of files) expect(file).toMatch(/^(dist\/[a-z-]+\.(js|d\.ts|d\.mts)|index\.js|index\.d\.ts|LICENSE|README\.md|package\.json)$/)
+    for (const file of files) expect(file).toMatch(/^(dist\/(generated\/)?[a-z-]+\.(js|d\.ts|d\.mts)|index\.js|index\.d\.ts|LICENSE|README\.md|package\.json)$/)
     for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/testing.js', 'dist/testing.d.ts', 'index.js', 'index.d.ts', 'LICENSE', 'README.md', 'package.json']) {
       expect(files).toContain(needed)
     }

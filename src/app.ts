@@ -1,4 +1,4 @@
-import type { ConstantResponse, MiddlewareSpec, NativeApp, NativeServer, ServerOptions } from '../index.js'
+import type { ConstantResponse, LimitsOptions, MiddlewareSpec, NativeApp, NativeServer, ServerOptions } from '../index.js'
 import { binding } from './native.js'
 import { defaultError, Dispatcher, type Endpoint, type ErrorResponder, type HandlerResult } from './bridge.js'
 import type { Request } from './request.js'
@@ -7,26 +7,14 @@ import { secretsOf, type CookieSettings } from './cookies.js'
 import { inline, inlineRateLimit, NativeMiddleware, type AnyMiddleware } from './middleware.js'
 import { compose, joinPath, type Handler, type MethodRouter, type Middleware, type Params } from './routing.js'
 import { millis, Server } from './server.js'
+import { LIMITS_OPTIONS } from './generated/options.js'
+import { checkOptions, type Shape } from './options.js'
 
-/** Request limits; each falls back to its default. */
-export interface Limits {
-  /** Largest request body in bytes; a larger one is answered 413. @default 1048576 (1 MiB) */
-  bodySize?: number
-  /** Largest total size of the request headers in bytes; above it 431. @default 16384 */
-  headerSize?: number
-  /** Longest request target (path and query) in bytes; above it 414. @default 8192 */
-  uriLength?: number
-  /** Milliseconds a handler has to answer before the client gets 503. @default 30000 */
-  requestTimeout?: number
-  /** Milliseconds an idle keep-alive connection (or an HTTP/2 one with no open stream) is kept open. @default 5000 */
-  keepAliveTimeout?: number
-  /** Milliseconds from accept until the client's first bytes show its protocol; a silent connection is closed. @default 5000 */
-  headersTimeout?: number
-  /** Milliseconds a whole request body has from the end of its head, however it trickles in; then 408. @default 30000 */
-  bodyTimeout?: number
-  /** Milliseconds between HTTP/2 PINGs; a peer that does not answer within as long is dropped. @default 20000 */
-  http2PingInterval?: number
-}
+/**
+ * Request limits; each falls back to its default. The type is napi's, from
+ * the Rust struct (`LimitsOptions` in crates/armature-node/src/options.rs).
+ */
+export type Limits = LimitsOptions
 
 /** Options of `App.new`. */
 export interface AppOptions {
@@ -36,6 +24,12 @@ export interface AppOptions {
   serverName?: string | false
   /** Cookie settings: the secret signed cookies use. @default no secret: signing throws */
   cookies?: CookieSettings
+}
+
+const APP_OPTIONS: Shape<AppOptions> = {
+  limits: 'object',
+  serverName: (value) => (typeof value === 'string' || value === false ? undefined : "a string, or false for none"),
+  cookies: 'object',
 }
 
 /** Where and how `App.run` listens. */
@@ -50,6 +44,14 @@ export interface RunOptions {
   handleSignals?: boolean
   /** Milliseconds `close` on a signal lets in-flight requests finish. @default 10000 */
   shutdownTimeout?: number
+}
+
+const RUN_OPTIONS: Shape<RunOptions> = {
+  host: 'string',
+  port: 'number',
+  workers: 'number',
+  handleSignals: 'boolean',
+  shutdownTimeout: 'number',
 }
 
 /** A route as `App.routes()` lists it. */
@@ -200,6 +202,9 @@ export class App<D extends object = Record<never, never>> {
   readonly #secrets: readonly string[] | undefined
 
   private constructor(options: AppOptions) {
+    checkOptions('', options, APP_OPTIONS)
+    checkOptions('limits', options.limits, LIMITS_OPTIONS)
+    checkOptions('cookies', options.cookies, { secret: (value) => (typeof value === 'string' || Array.isArray(value) ? undefined : 'a string or a list of strings') })
     this.#options = options
     this.#secrets = secretsOf(options.cookies)
   }
@@ -339,6 +344,8 @@ export class App<D extends object = Record<never, never>> {
    * the address cannot be used.
    */
   async run(address: string | number | RunOptions = {}, options: RunOptions = {}): Promise<Server> {
+    if (typeof address === 'object') checkOptions('', address, RUN_OPTIONS)
+    checkOptions('', options, RUN_OPTIONS)
     const listen = { ...options, ...parseAddress(address) }
     const shutdownTimeout = millis('shutdownTimeout', listen.shutdownTimeout ?? 10_000)
     const { table, dispatcher, inline } = this.#build()

@@ -1,11 +1,14 @@
 import type { NativeServer } from '../index.js'
 import { binding } from './native.js'
+import { checkOptions, type Shape } from './options.js'
 
 /** Options of `Server.close`. */
 export interface CloseOptions {
   /** Milliseconds in-flight requests get to finish before connections are cut. @default 10000 */
   timeout?: number
 }
+
+const CLOSE_OPTIONS: Shape<CloseOptions> = { timeout: 'number' }
 
 /** A running server, as `App.run` resolves it. */
 export class Server {
@@ -38,6 +41,7 @@ export class Server {
    */
   close(options: CloseOptions = {}): Promise<void> {
     try {
+      checkOptions('close', options, CLOSE_OPTIONS)
       this.#native.close(millis('close timeout', options.timeout ?? 10_000))
     } catch (error) {
       return Promise.reject(error)

@@ -1,0 +1,52 @@
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { App, Cors, get } from '@armature/core'
+import { start } from './helpers.js'
+
+const invalid = (message: string) => ({ code: 'ERR_ARMATURE_INVALID_OPTION', message })
+
+describe('options are checked', () => {
+  it.each([
+    [{ limits: { bodySise: 10 } }, 'limits.bodySise: unknown option; did you mean limits.bodySize?'],
+    [{ limits: { requesttimeout: 10 } }, 'limits.requesttimeout: unknown option; did you mean limits.requestTimeout?'],
+    [{ limit: {} }, 'limit: unknown option; did you mean limits?'],
+    [{ sparkles: true }, 'sparkles: unknown option; valid options are limits, serverName, cookies'],
+    [{ limits: { bodySize: '10' } }, "limits.bodySize must be a number, got '10'"],
+    [{ limits: 5 }, 'limits must be an object, got 5'],
+    [{ serverName: true }, 'serverName must be a string, or false for none, got true'],
+    [{ cookies: { secrets: 'x'.repeat(16) } }, 'cookies.secrets: unknown option; did you mean cookies.secret?'],
+    [{ limits: { constructor: 1 } }, 'limits.constructor: unknown option; valid options are bodySize, headerSize, uriLength, requestTimeout, keepAliveTimeout, headersTimeout, bodyTimeout, http2PingInterval'],
+  ])('App.new(%o) throws naming the key', (options, message) => {
+    expect(() => App.new(options as never)).toThrow(expect.objectContaining(invalid(message)))
+  })
+
+  it.each([
+    [{ port: 0, hots: '127.0.0.1' }, 'hots: unknown option; did you mean host?'],
+    [{ port: '8080' }, "port must be a number, got '8080'"],
+    [{ port: 0, handleSignals: 'yes' }, "handleSignals must be a boolean, got 'yes'"],
+  ])('run(%o) rejects naming the key', async (options, message) => {
+    await expect(App.new().run(options as never)).rejects.toMatchObject(invalid(message))
+  })
+
+  it('close() checks its options and the server keeps serving', async () => {
+    const server = await start(App.new().route('/', get(() => 'up')))
+    await expect(server.close({ timout: 5 } as never)).rejects.toMatchObject(invalid('close.timout: unknown option; did you mean close.timeout?'))
+    expect(await (await fetch(`${server.url}/`)).text()).toBe('up')
+  })
+
+  it('native middleware options refuse unknown keys', () => {
+    expect(() => Cors.new({ orign: '*' } as never)).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_OPTION', message: expect.stringContaining('unknown field `orign`') as unknown }))
+  })
+
+  it('valid options in every accepted form pass', async () => {
+    const app = App.new({ limits: { bodySize: 10, requestTimeout: undefined }, serverName: false, cookies: { secret: ['a'.repeat(16)] } })
+    const server = await start(app.route('/', get(() => 'ok')))
+    expect(await (await fetch(`${server.url}/`)).text()).toBe('ok')
+  })
+
+  it('the generated option keys match index.d.ts', () => {
+    const script = fileURLToPath(new URL('../tools/option-keys.mjs', import.meta.url))
+    expect(() => execFileSync(process.execPath, [script, '--check'], { stdio: 'pipe' })).not.toThrow()
+  })
+})

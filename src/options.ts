@@ -1,0 +1,61 @@
+import { closest, distance } from 'fastest-levenshtein'
+
+/**
+ * What an option accepts: a `typeof` name, or a check that returns what is
+ * accepted when the value is not.
+ */
+export type Rule = 'number' | 'string' | 'boolean' | 'object' | ((value: unknown) => string | undefined)
+
+/** Every key of `T`, each with its rule: the one list of a TS-only shape's keys. */
+export type Shape<T> = { readonly [K in keyof Required<T>]: Rule }
+
+function invalid(message: string): Error {
+  return Object.assign(new TypeError(message), { code: 'ERR_ARMATURE_INVALID_OPTION' })
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'string') return `'${value}'`
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  return `a ${typeof value}`
+}
+
+/**
+ * Checks an options object against its shape: an unknown key or a value of
+ * the wrong kind throws `ERR_ARMATURE_INVALID_OPTION` naming its path (and
+ * the closest valid key for a typo). `undefined` values count as absent.
+ * Values are checked further where they are used (ranges, in Rust).
+ */
+export function checkOptions(path: string, options: unknown, shape: Readonly<Record<string, Rule>>): void {
+  const where = (key: string) => (path === '' ? key : `${path}.${key}`)
+  if (options === undefined) return
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalid(`${path === '' ? 'options' : path} must be an object, got ${describe(options)}`)
+  }
+  const keys = Object.keys(shape)
+  for (const [key, value] of Object.entries(options)) {
+    const rule = shape[key]
+    // `hasOwn`: `constructor` and `__proto__` are no options either.
+    if (rule === undefined || !Object.hasOwn(shape, key)) {
+      const near = keys.length > 0 ? closest(key, keys) : undefined
+      const hint =
+        near !== undefined && distance(key.toLowerCase(), near.toLowerCase()) <= Math.max(2, Math.floor(near.length / 3))
+          ? `did you mean ${where(near)}?`
+          : `valid options are ${keys.join(', ')}`
+      throw invalid(`${where(key)}: unknown option; ${hint}`)
+    }
+    if (value === undefined) continue
+    const problem =
+      typeof rule === 'function'
+        ? rule(value)
+        : rule === 'object'
+          ? value === null || typeof value !== 'object' || Array.isArray(value)
+            ? 'an object'
+            : undefined
+          : typeof value !== rule
+            ? `a ${rule}`
+            : undefined
+    if (problem !== undefined) throw invalid(`${where(key)} must be ${problem}, got ${describe(value)}`)
+  }
+}
