@@ -138,11 +138,12 @@ export declare class NativeServer {
 export declare function checkMiddleware(spec: MiddlewareSpec): void
 
 /**
- * Checks a time in milliseconds as `close` and the limits take it, so that
- * JS can refuse one where it is given rather than where it is used; throws
+ * Reads a time as `close` and the limits take it (milliseconds, or text
+ * with a unit) and returns its milliseconds, so that JS can refuse one where
+ * it is given rather than where it is used; throws
  * `ERR_ARMATURE_INVALID_OPTION` naming `name`.
  */
-export declare function checkMillis(name: string, value: number): void
+export declare function checkMillis(name: string, value: number | string): number
 
 /** A response fixed when the app is built. */
 export interface ConstantResponse {
@@ -159,53 +160,57 @@ export interface ConstantResponse {
 /** Every code JS can see, for the test that keeps codes, docs and types in sync. */
 export declare function errorCodes(): Array<string>
 
-/** Request limits; every field is optional and falls back to its default. */
+/**
+ * Request limits; every field is optional and falls back to its default.
+ * Sizes are bytes or text with a unit (`'512kb'`, `'10mb'`); times are
+ * milliseconds or text with a unit (`'500ms'`, `'30s'`).
+ */
 export interface LimitsOptions {
   /**
    * Largest request body in bytes; larger ones get 413.
    * @default 1048576
    */
-  bodySize?: number
+  bodySize?: number | string
   /**
    * Largest total size of request header names and values in bytes; larger get 431.
    * @default 16384
    */
-  headerSize?: number
+  headerSize?: number | string
   /**
    * Longest request target (path and query) in bytes; longer get 414.
    * @default 8192
    */
-  uriLength?: number
+  uriLength?: number | string
   /**
    * Milliseconds a handler has to answer before the client gets 503.
    * @default 30000
    */
-  requestTimeout?: number
+  requestTimeout?: number | string
   /**
    * Milliseconds an idle keep-alive connection (or a client still sending
    * request headers, or an HTTP/2 connection with no open stream) is kept
    * before it is closed.
    * @default 5000
    */
-  keepAliveTimeout?: number
+  keepAliveTimeout?: number | string
   /**
    * Milliseconds from accept until the client's first bytes show its
    * protocol; a connection that sends nothing is closed after it.
    * @default 5000
    */
-  headersTimeout?: number
+  headersTimeout?: number | string
   /**
    * Milliseconds a whole request body has from the end of its head,
    * however slowly it trickles in; later gets 408.
    * @default 30000
    */
-  bodyTimeout?: number
+  bodyTimeout?: number | string
   /**
    * Milliseconds between HTTP/2 PINGs; a peer that does not answer within
    * the same time is dropped.
    * @default 20000
    */
-  http2PingInterval?: number
+  http2PingInterval?: number | string
 }
 
 /** A native middleware as JS describes it: its kind and its options. */

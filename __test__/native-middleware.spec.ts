@@ -354,10 +354,12 @@ describe('BodyLimit and Timeout', () => {
   it('throw ERR_ARMATURE_INVALID_OPTION for sizes and times they cannot read', () => {
     const cases: [() => unknown, string][] = [
       [() => BodyLimit.new('lots'), "bodyLimit: 'lots' is not a size"],
-      [() => BodyLimit.new(0), 'bodyLimit: 0 is not a whole number above zero'],
-      [() => BodyLimit.new(1.5), 'bodyLimit: 1.5 is not a whole number above zero'],
+      [() => BodyLimit.new(0), 'bodyLimit must be above zero'],
+      [() => BodyLimit.new(1.5), 'bodyLimit must be a whole number from 0 to 9007199254740991, got 1.5'],
+      [() => BodyLimit.new('10'), "bodyLimit: '10' has no unit"],
       [() => Timeout.new('soon'), "timeout: 'soon' is not a duration"],
-      [() => Timeout.new(-5), 'timeout: -5 is not a whole number above zero'],
+      [() => Timeout.new(-5), 'timeout must be a whole number from 0 to 2147483647, got -5'],
+      [() => Timeout.new(1e300), 'timeout must be a whole number from 0 to 2147483647, got 1e300'],
     ]
     for (const [make, message] of cases) {
       expect(make).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_OPTION', message: expect.stringContaining(message) }))

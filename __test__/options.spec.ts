@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { App, Cors, get } from '@armature/core'
+import { App, Cors, get, post } from '@armature/core'
 import { start } from './helpers.js'
 
 const invalid = (message: string) => ({ code: 'ERR_ARMATURE_INVALID_OPTION', message })
@@ -12,7 +12,7 @@ describe('options are checked', () => {
     [{ limits: { requesttimeout: 10 } }, 'limits.requesttimeout: unknown option; did you mean limits.requestTimeout?'],
     [{ limit: {} }, 'limit: unknown option; did you mean limits?'],
     [{ sparkles: true }, 'sparkles: unknown option; valid options are limits, serverName, cookies'],
-    [{ limits: { bodySize: '10' } }, "limits.bodySize must be a number, got '10'"],
+    [{ limits: { bodySize: true } }, 'limits.bodySize must be a number or a string, got true'],
     [{ limits: 5 }, 'limits must be an object, got 5'],
     [{ serverName: true }, 'serverName must be a string, or false for none, got true'],
     [{ cookies: { secrets: 'x'.repeat(16) } }, 'cookies.secrets: unknown option; did you mean cookies.secret?'],
@@ -27,6 +27,20 @@ describe('options are checked', () => {
     [{ port: 0, handleSignals: 'yes' }, "handleSignals must be a boolean, got 'yes'"],
   ])('run(%o) rejects naming the key', async (options, message) => {
     await expect(App.new().run(options as never)).rejects.toMatchObject(invalid(message))
+  })
+
+  it.each([
+    [{ bodySize: '10' }, "limits.bodySize: '10' has no unit; use a number of bytes or e.g. '512kb' or '10mb'"],
+    [{ requestTimeout: 'soon' }, "limits.requestTimeout: 'soon' is not a duration"],
+  ])('run() rejects limits %o it cannot read', async (limits, message) => {
+    await expect(App.new({ limits }).run({ port: 0 })).rejects.toMatchObject({ code: 'ERR_ARMATURE_INVALID_OPTION', message: expect.stringContaining(message) as unknown })
+  })
+
+  it('reads sizes and times with units', async () => {
+    const server = await start(App.new({ limits: { bodySize: '1kb', requestTimeout: '30s', keepAliveTimeout: '5s' } }).route('/', post((req) => `${req.body.length}`)))
+    expect(await (await fetch(`${server.url}/`, { method: 'POST', body: 'x'.repeat(1024) })).text()).toBe('1024')
+    expect((await fetch(`${server.url}/`, { method: 'POST', body: 'x'.repeat(1025) })).status).toBe(413)
+    await server.close({ timeout: '50ms' })
   })
 
   it('close() checks its options and the server keeps serving', async () => {

@@ -89,11 +89,11 @@ describe('closing', () => {
     expect(await outcome).toBe('cut')
   })
 
-  it.each([1e300, -1, Number.NaN, Infinity, 1.5, '10s'])('rejects a close timeout of %o with a coded error and keeps serving', async (timeout) => {
+  it.each([1e300, -1, Number.NaN, Infinity, 1.5, 'soon', '1000d'])('rejects a close timeout of %o with a coded error and keeps serving', async (timeout) => {
     const server = await start(App.new().route('/', get(() => 'still up')))
     await expect(server.close({ timeout: timeout as number })).rejects.toMatchObject({
       code: 'ERR_ARMATURE_INVALID_OPTION',
-      message: expect.stringMatching(/^close[ .]timeout must be/) as unknown,
+      message: expect.stringMatching(/^close timeout/) as unknown,
     })
     expect(await (await fetch(`${server.url}/`)).text()).toBe('still up')
   })

@@ -42,8 +42,8 @@ export interface RunOptions {
   workers?: number
   /** Close gracefully on SIGTERM and SIGINT. @default false */
   handleSignals?: boolean
-  /** Milliseconds `close` on a signal lets in-flight requests finish. @default 10000 */
-  shutdownTimeout?: number
+  /** Time `close` on a signal lets in-flight requests finish: milliseconds or `'10s'`. @default 10000 */
+  shutdownTimeout?: number | string
 }
 
 const RUN_OPTIONS: Shape<RunOptions> = {
@@ -51,7 +51,7 @@ const RUN_OPTIONS: Shape<RunOptions> = {
   port: 'number',
   workers: 'number',
   handleSignals: 'boolean',
-  shutdownTimeout: 'number',
+  shutdownTimeout: ['number', 'string'],
 }
 
 /** A route as `App.routes()` lists it. */

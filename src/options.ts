@@ -4,7 +4,14 @@ import { closest, distance } from 'fastest-levenshtein'
  * What an option accepts: a `typeof` name, or a check that returns what is
  * accepted when the value is not.
  */
-export type Rule = 'number' | 'string' | 'boolean' | 'object' | ((value: unknown) => string | undefined)
+export type Rule = Kind | readonly Kind[] | ((value: unknown) => string | undefined)
+type Kind = 'number' | 'string' | 'boolean' | 'object'
+
+function isKind(value: unknown, kind: Kind): boolean {
+  return kind === 'object' ? value !== null && typeof value === 'object' && !Array.isArray(value) : typeof value === kind
+}
+
+const article = (kind: Kind) => (kind === 'object' ? 'an object' : `a ${kind}`)
 
 /** Every key of `T`, each with its rule: the one list of a TS-only shape's keys. */
 export type Shape<T> = { readonly [K in keyof Required<T>]: Rule }
@@ -46,16 +53,13 @@ export function checkOptions(path: string, options: unknown, shape: Readonly<Rec
       throw invalid(`${where(key)}: unknown option; ${hint}`)
     }
     if (value === undefined) continue
+    const kinds: readonly Kind[] | undefined = typeof rule === 'function' ? undefined : typeof rule === 'string' ? [rule] : rule
     const problem =
-      typeof rule === 'function'
-        ? rule(value)
-        : rule === 'object'
-          ? value === null || typeof value !== 'object' || Array.isArray(value)
-            ? 'an object'
-            : undefined
-          : typeof value !== rule
-            ? `a ${rule}`
-            : undefined
+      kinds === undefined
+        ? (rule as (value: unknown) => string | undefined)(value)
+        : kinds.some((kind) => isKind(value, kind))
+          ? undefined
+          : kinds.map(article).join(' or ')
     if (problem !== undefined) throw invalid(`${where(key)} must be ${problem}, got ${describe(value)}`)
   }
 }

@@ -4,11 +4,11 @@ import { checkOptions, type Shape } from './options.js'
 
 /** Options of `Server.close`. */
 export interface CloseOptions {
-  /** Milliseconds in-flight requests get to finish before connections are cut. @default 10000 */
-  timeout?: number
+  /** Time in-flight requests get to finish before connections are cut: milliseconds or `'10s'`. @default 10000 */
+  timeout?: number | string
 }
 
-const CLOSE_OPTIONS: Shape<CloseOptions> = { timeout: 'number' }
+const CLOSE_OPTIONS: Shape<CloseOptions> = { timeout: ['number', 'string'] }
 
 /** A running server, as `App.run` resolves it. */
 export class Server {
@@ -52,15 +52,15 @@ export class Server {
 }
 
 /**
- * `value` checked as a time in milliseconds (a whole number from 0 to
- * 2^31 - 1); throws `ERR_ARMATURE_INVALID_OPTION` naming `name`.
+ * `value` checked as a time (whole milliseconds from 0 to 2^31 - 1, or text
+ * with a unit: `'500ms'`, `'30s'`) and returned in milliseconds; throws
+ * `ERR_ARMATURE_INVALID_OPTION` naming `name`.
  */
 export function millis(name: string, value: unknown): number {
-  if (typeof value !== 'number') {
-    throw Object.assign(new TypeError(`${name} must be a number of milliseconds, got ${typeof value}`), {
+  if (typeof value !== 'number' && typeof value !== 'string') {
+    throw Object.assign(new TypeError(`${name} must be a number of milliseconds or a string with a unit, got ${typeof value}`), {
       code: 'ERR_ARMATURE_INVALID_OPTION',
     })
   }
-  binding.checkMillis(name, value)
-  return value
+  return binding.checkMillis(name, value)
 }

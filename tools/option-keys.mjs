@@ -17,9 +17,11 @@ for (const shape of SHAPES) {
   const body = new RegExp(`export interface ${shape} \\{\\n([\\s\\S]*?)\\n\\}`).exec(dts)?.[1]
   if (body === undefined) throw new Error(`index.d.ts has no interface ${shape}`)
   // Field lines only: doc comments are indented deeper and start with '/**' or '*'.
-  const fields = [...body.matchAll(/^ {2}(\w+)\??: (\w+)$/gm)].map(([, name, type]) => `  ${name}: '${type}',`)
+  const fields = [...body.matchAll(/^ {2}(\w+)\??: ([\w |]+)$/gm)].map(
+    ([, name, type]) => `  ${name}: [${type.split(' | ').map((t) => `'${t}'`).join(', ')}],`,
+  )
   const name = shape.replace(/Options$/, '').toUpperCase()
-  out += `\n/** The keys of \`${shape}\` and the type of each. */\nexport const ${name}_OPTIONS = {\n${fields.join('\n')}\n} as const\n`
+  out += `\n/** The keys of \`${shape}\` and the types each takes. */\nexport const ${name}_OPTIONS = {\n${fields.join('\n')}\n} as const\n`
 }
 
 if (process.argv.includes('--check')) {

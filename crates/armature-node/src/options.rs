@@ -3,42 +3,46 @@
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
+use armature_engine::units::{self, Amount};
 use armature_engine::{Error, Limits, Options};
+use napi::bindgen_prelude::Either;
 use napi_derive::napi;
 
 /// Request limits; every field is optional and falls back to its default.
+/// Sizes are bytes or text with a unit (`'512kb'`, `'10mb'`); times are
+/// milliseconds or text with a unit (`'500ms'`, `'30s'`).
 #[napi(object)]
 #[derive(Default)]
 pub struct LimitsOptions {
     /// Largest request body in bytes; larger ones get 413.
     /// @default 1048576
-    pub body_size: Option<f64>,
+    pub body_size: Option<Either<f64, String>>,
     /// Largest total size of request header names and values in bytes; larger get 431.
     /// @default 16384
-    pub header_size: Option<f64>,
+    pub header_size: Option<Either<f64, String>>,
     /// Longest request target (path and query) in bytes; longer get 414.
     /// @default 8192
-    pub uri_length: Option<f64>,
+    pub uri_length: Option<Either<f64, String>>,
     /// Milliseconds a handler has to answer before the client gets 503.
     /// @default 30000
-    pub request_timeout: Option<f64>,
+    pub request_timeout: Option<Either<f64, String>>,
     /// Milliseconds an idle keep-alive connection (or a client still sending
     /// request headers, or an HTTP/2 connection with no open stream) is kept
     /// before it is closed.
     /// @default 5000
-    pub keep_alive_timeout: Option<f64>,
+    pub keep_alive_timeout: Option<Either<f64, String>>,
     /// Milliseconds from accept until the client's first bytes show its
     /// protocol; a connection that sends nothing is closed after it.
     /// @default 5000
-    pub headers_timeout: Option<f64>,
+    pub headers_timeout: Option<Either<f64, String>>,
     /// Milliseconds a whole request body has from the end of its head,
     /// however slowly it trickles in; later gets 408.
     /// @default 30000
-    pub body_timeout: Option<f64>,
+    pub body_timeout: Option<Either<f64, String>>,
     /// Milliseconds between HTTP/2 PINGs; a peer that does not answer within
     /// the same time is dropped.
     /// @default 20000
-    pub http2_ping_interval: Option<f64>,
+    pub http2_ping_interval: Option<Either<f64, String>>,
 }
 
 /// Where and how the native server listens.
@@ -66,7 +70,7 @@ impl ServerOptions {
                 self.host
             ))
         };
-        let port = whole("port", self.port, (0.0, f64::from(u16::MAX)))? as u16;
+        let port = units::whole("port", self.port, 0, u64::from(u16::MAX))? as u16;
         (self.host.as_str(), port)
             .to_socket_addrs()
             .map_err(|_| unresolved())?
@@ -77,7 +81,7 @@ impl ServerOptions {
     /// The engine worker threads asked for, from 1 to [`MAX_WORKERS`].
     pub(crate) fn workers(&self) -> Result<Option<usize>, Error> {
         self.workers
-            .map(|n| whole("workers", n, (1.0, MAX_WORKERS as f64)).map(|n| n as usize))
+            .map(|n| units::whole("workers", n, 1, MAX_WORKERS).map(|n| n as usize))
             .transpose()
     }
 
@@ -85,37 +89,38 @@ impl ServerOptions {
         let no_limits = LimitsOptions::default();
         let given = self.limits.as_ref().unwrap_or(&no_limits);
         let defaults = Limits::default();
-        let size = |value: Option<f64>, name: &str, default: usize| -> Result<usize, Error> {
-            value.map_or(Ok(default), |v| {
-                whole(&format!("limits.{name}"), v, (0.0, MAX_SAFE_INTEGER)).map(|v| v as usize)
+        let size = |value: &Option<Either<f64, String>>, name: &str, default: usize| {
+            value.as_ref().map_or(Ok(default), |v| {
+                units::size(&format!("limits.{name}"), &amount(v)).map(|v| v as usize)
             })
         };
-        let millis =
-            |value: Option<f64>, name: &str, default: Duration| -> Result<Duration, Error> {
-                value.map_or(Ok(default), |v| self::millis(&format!("limits.{name}"), v))
-            };
+        let millis = |value: &Option<Either<f64, String>>, name: &str, default: Duration| {
+            value.as_ref().map_or(Ok(default), |v| {
+                units::duration(&format!("limits.{name}"), &amount(v))
+            })
+        };
         let limits = Limits {
-            body_size: size(given.body_size, "bodySize", defaults.body_size)?,
-            header_size: size(given.header_size, "headerSize", defaults.header_size)?,
-            uri_length: size(given.uri_length, "uriLength", defaults.uri_length)?,
+            body_size: size(&given.body_size, "bodySize", defaults.body_size)?,
+            header_size: size(&given.header_size, "headerSize", defaults.header_size)?,
+            uri_length: size(&given.uri_length, "uriLength", defaults.uri_length)?,
             request_timeout: millis(
-                given.request_timeout,
+                &given.request_timeout,
                 "requestTimeout",
                 defaults.request_timeout,
             )?,
             keep_alive_timeout: millis(
-                given.keep_alive_timeout,
+                &given.keep_alive_timeout,
                 "keepAliveTimeout",
                 defaults.keep_alive_timeout,
             )?,
             headers_timeout: millis(
-                given.headers_timeout,
+                &given.headers_timeout,
                 "headersTimeout",
                 defaults.headers_timeout,
             )?,
-            body_timeout: millis(given.body_timeout, "bodyTimeout", defaults.body_timeout)?,
+            body_timeout: millis(&given.body_timeout, "bodyTimeout", defaults.body_timeout)?,
             http2_ping_interval: millis(
-                given.http2_ping_interval,
+                &given.http2_ping_interval,
                 "http2PingInterval",
                 defaults.http2_ping_interval,
             )?,
@@ -134,42 +139,33 @@ impl ServerOptions {
 }
 
 /// More engine threads than any machine has cores for.
-const MAX_WORKERS: usize = 1024;
-/// The largest whole number a JS number holds exactly.
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-/// The longest time in milliseconds an option takes, as JS timers do: far
-/// below what tokio's timers and `Instant` arithmetic hold.
-const MAX_MILLIS: f64 = 2_147_483_647.0;
+const MAX_WORKERS: u64 = 1024;
 
-/// `value` as a whole number from `min` to `max`; the error names the option.
-fn whole(name: &str, value: f64, (min, max): (f64, f64)) -> Result<u64, Error> {
-    if value.is_finite() && value.fract() == 0.0 && (min..=max).contains(&value) {
-        Ok(value as u64)
-    } else {
-        // As JS writes them: `1e300`, not 301 digits.
-        let shown = if value.abs() >= 1e21 {
-            format!("{value:e}")
-        } else {
-            format!("{value}")
-        };
-        Err(Error::invalid_option(format!(
-            "{name} must be a whole number from {min} to {max}, got {shown}"
-        )))
+fn amount(value: &Either<f64, String>) -> Amount {
+    match value {
+        Either::A(number) => Amount::Number(*number),
+        Either::B(text) => Amount::Text(text.clone()),
     }
 }
 
-/// A number of milliseconds JS passes, checked before it becomes a
-/// `Duration` (which panics on huge, negative or NaN seconds).
-pub(crate) fn millis(name: &str, value: f64) -> Result<Duration, Error> {
-    whole(name, value, (0.0, MAX_MILLIS)).map(Duration::from_millis)
+/// A time JS passes, checked before it becomes a `Duration` (which panics
+/// on huge, negative or NaN seconds).
+pub(crate) fn millis(name: &str, value: &Either<f64, String>) -> Result<Duration, Error> {
+    units::duration(name, &amount(value))
 }
 
-/// Checks a time in milliseconds as `close` and the limits take it, so that
-/// JS can refuse one where it is given rather than where it is used; throws
+/// Reads a time as `close` and the limits take it (milliseconds, or text
+/// with a unit) and returns its milliseconds, so that JS can refuse one where
+/// it is given rather than where it is used; throws
 /// `ERR_ARMATURE_INVALID_OPTION` naming `name`.
 // napi registers exports only outside `cfg(test)`, so a test build sees no caller.
 #[cfg_attr(test, allow(dead_code))]
 #[napi]
-pub fn check_millis(name: String, value: f64) -> Result<(), crate::error::CodedError> {
-    millis(&name, value).map(drop).map_err(crate::error::coded)
+pub fn check_millis(
+    name: String,
+    value: Either<f64, String>,
+) -> Result<f64, crate::error::CodedError> {
+    millis(&name, &value)
+        .map(|time| time.as_millis() as f64)
+        .map_err(crate::error::coded)
 }

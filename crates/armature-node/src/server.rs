@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use armature_engine::middleware::{Layers, RateLimit};
 use armature_engine::{App, Batcher, Call, Handler, Router, Server};
-use napi::bindgen_prelude::Function;
+use napi::bindgen_prelude::{Either, Function};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi_derive::napi;
 
@@ -118,7 +118,7 @@ impl NativeServer {
     /// of milliseconds up to 2^31 - 1.
     #[napi]
     pub fn close(&mut self, grace_ms: f64) -> Result<(), CodedError> {
-        let grace = crate::options::millis("close timeout", grace_ms).map_err(coded)?;
+        let grace = crate::options::millis("close timeout", &Either::A(grace_ms)).map_err(coded)?;
         let (Some(server), Some(keep_alive)) = (self.server.take(), self.keep_alive.take()) else {
             return Ok(());
         };

@@ -18,6 +18,7 @@ mod routing;
 mod runtime;
 mod server;
 pub mod slots;
+pub mod units;
 
 pub use app::{App, Options};
 pub use batch::{Batcher, MAX_BATCH, MAX_DELAY};

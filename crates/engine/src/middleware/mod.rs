@@ -25,6 +25,7 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Response};
 use serde::de::DeserializeOwned;
 
+pub use crate::units::Amount;
 use crate::Error;
 pub use compression::{Coding, Compression};
 pub use cors::Cors;
@@ -33,7 +34,7 @@ pub(crate) use logger::flush as flush_logs;
 pub use logger::Logger;
 pub use rate_limit::{ClientAddr, Decision, RateLimit};
 pub use request_id::RequestId;
-pub use route_limits::{Amount, BodyLimit, Timeout};
+pub use route_limits::{BodyLimit, Timeout};
 pub(crate) use route_limits::{BodySize, HandlerTime};
 pub use security_headers::SecurityHeaders;
 

@@ -12,9 +12,9 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Deserialize;
 
-use super::route_limits::Amount;
 use super::{Flow, Layer};
 use crate::problem::problem;
+use crate::units::{self, Amount};
 use crate::Error;
 
 /// The client's address, put on a request before native middleware see it.
@@ -121,14 +121,7 @@ impl RateLimit {
     pub fn new(options: RateLimitOptions) -> Result<Self, Error> {
         let invalid = |why: String| Error::invalid_option(format!("rateLimit: {why}"));
         let limit = whole("limit", options.limit)?;
-        let window = match options.window {
-            Amount::Number(ms) => Duration::from_millis(whole("window", ms)?),
-            Amount::Text(text) => humantime::parse_duration(&text).map_err(|error| {
-                invalid(format!(
-                    "window '{text}' is not a duration ({error}); use e.g. '1m'"
-                ))
-            })?,
-        };
+        let window = units::duration("rateLimit: window", &options.window)?;
         if window < Duration::from_millis(1) {
             return Err(invalid("window must be at least 1ms".to_owned()));
         }
