@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { App, Cors, get, post } from '@armature/core'
+import { LIMITS_OPTIONS } from '../src/generated/options.js'
 import { start } from './helpers.js'
 
 const invalid = (message: string) => ({ code: 'ERR_ARMATURE_INVALID_OPTION', message })
@@ -57,6 +59,13 @@ describe('options are checked', () => {
     const app = App.new({ limits: { bodySize: 10, requestTimeout: undefined }, serverName: false, cookies: { secret: ['a'.repeat(16)] } })
     const server = await start(app.route('/', get(() => 'ok')))
     expect(await (await fetch(`${server.url}/`)).text()).toBe('ok')
+  })
+
+  it("the README's limits table lists exactly the limits the checker accepts", () => {
+    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8')
+    const section = readme.slice(readme.indexOf('### Limits'), readme.indexOf('\n## ', readme.indexOf('### Limits')))
+    const documented = [...section.matchAll(/^\| `(\w+)`/gm)].map((m) => m[1]).sort()
+    expect(documented).toEqual(Object.keys(LIMITS_OPTIONS).sort())
   })
 
   it('the generated option keys match index.d.ts', () => {
