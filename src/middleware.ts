@@ -4,6 +4,10 @@ import { binding } from './native.js'
 import { HttpError, HttpResponse } from './response.js'
 import type { Request } from './request.js'
 import type { Middleware } from './routing.js'
+import type { ETagOptions, RequestIdOptions } from './generated/middleware.js'
+
+/** Option shapes generated from the engine's Rust structs (crates/engine/tests/typescript.rs). */
+export type { ETagOptions, RequestIdOptions }
 
 /**
  * A middleware that runs inside the engine: `SecurityHeaders.default()`,
@@ -80,14 +84,6 @@ export const SecurityHeaders = {
   default: (): NativeMiddleware => new NativeMiddleware('securityHeaders', {}),
   /** The defaults changed by `options`. */
   new: (options: SecurityHeadersOptions): NativeMiddleware => new NativeMiddleware('securityHeaders', options),
-}
-
-/** Options of `RequestId.new`. */
-export interface RequestIdOptions {
-  /** The header that carries the id, on the request and the response. @default 'x-request-id' */
-  header?: string
-  /** Keep an id the client sent when it is 1–128 URL-safe characters. @default true */
-  trustIncoming?: boolean
 }
 
 /**
@@ -257,12 +253,6 @@ export const BodyLimit = {
 export const Timeout = {
   /** `'500ms'`, `'5s'`, `'1m 30s'`, or milliseconds. */
   new: (time: string | number): NativeMiddleware => new NativeMiddleware('timeout', time, true),
-}
-
-/** Options of `ETag.new`. */
-export interface ETagOptions {
-  /** Make weak tags (`W/"…"`): equal meaning, not byte for byte. @default false */
-  weak?: boolean
 }
 
 /**

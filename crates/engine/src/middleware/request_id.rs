@@ -11,14 +11,15 @@ use serde_json::Value;
 use super::{Flow, Layer};
 use crate::{Error, PROBLEM_JSON};
 
-/// Options of [`RequestId`], as JS passes them.
+/// Options of `RequestId.new` (the `RequestId` middleware), as JSON.
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RequestIdOptions {
-    /// The header carrying the id. Default `x-request-id`.
-    header: Option<String>,
-    /// Keep a well-formed id sent by the client. Default true.
-    trust_incoming: Option<bool>,
+    /// The header that carries the id, on the request and the response. @default 'x-request-id'
+    pub header: Option<String>,
+    /// Keep an id the client sent when it is 1–128 URL-safe characters. @default true
+    pub trust_incoming: Option<bool>,
 }
 
 /// The longest incoming id kept.

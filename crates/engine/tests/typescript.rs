@@ -1,0 +1,41 @@
+//! The TypeScript declarations of the option shapes JS passes to native
+//! middleware, generated from the Rust structs that read them: the one
+//! definition. Fails when `src/generated/middleware.ts` is stale;
+//! `UPDATE_TS=1 cargo test -p armature-engine --features ts` rewrites it.
+
+#![cfg(feature = "ts")]
+
+use armature_engine::middleware::{ETagOptions, RequestIdOptions};
+use ts_rs::{Config, TS};
+
+fn declaration<T: TS>(cfg: &Config) -> String {
+    let docs = T::docs().unwrap_or_default();
+    format!("{docs}export {}\n", T::decl(cfg))
+}
+
+#[test]
+fn generated_declarations_are_current() {
+    let cfg = Config::new();
+    let mut out = String::from(
+        "// Generated from crates/engine by tests/typescript.rs (cargo test --features ts); do not edit.\n",
+    );
+    for declaration in [
+        declaration::<ETagOptions>(&cfg),
+        declaration::<RequestIdOptions>(&cfg),
+    ] {
+        out.push('\n');
+        out.push_str(&declaration);
+    }
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../src/generated/middleware.ts"
+    );
+    if std::env::var_os("UPDATE_TS").is_some() {
+        std::fs::write(path, &out).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == out,
+        "src/generated/middleware.ts is stale: run UPDATE_TS=1 cargo test -p armature-engine --features ts"
+    );
+}
