@@ -118,7 +118,7 @@ describe('Compression', () => {
     const bad: [() => unknown, string][] = [
       [() => Compression.new({ algorithms: ['lzma' as 'br'] }), 'unknown variant `lzma`'],
       [() => Compression.new({ algorithms: [] }), 'algorithms is empty'],
-      [() => Compression.new({ level: 'max' as 'best' }), "level 'max' is not fastest, default or best"],
+      [() => Compression.new({ level: 'max' as 'best' }), "unknown variant `max`, expected one of `fastest`, `default`, `best`"],
       [() => Compression.new({ contentTypes: ['json'] }), "'json' is not a media type"],
       [() => Compression.new({ minSize: -1 }), 'invalid value'],
     ]

@@ -4,10 +4,10 @@ import { binding } from './native.js'
 import { HttpError, HttpResponse } from './response.js'
 import type { Request } from './request.js'
 import type { Middleware } from './routing.js'
-import type { ETagOptions, RequestIdOptions } from './generated/middleware.js'
+import type { CompressionOptions, CorsOptions, ETagOptions, RequestIdOptions } from './generated/middleware.js'
 
 /** Option shapes generated from the engine's Rust structs (crates/engine/tests/typescript.rs). */
-export type { ETagOptions, RequestIdOptions }
+export type { CompressionOptions, CorsOptions, ETagOptions, RequestIdOptions }
 
 /**
  * A middleware that runs inside the engine: `SecurityHeaders.default()`,
@@ -98,26 +98,6 @@ export const RequestId = {
   new: (options: RequestIdOptions): NativeMiddleware => new NativeMiddleware('requestId', options),
 }
 
-/** Options of `Cors.new`. */
-export interface CorsOptions {
-  /**
-   * Origins allowed to read answers: exact (`https://app.example.com`), a
-   * subdomain pattern (`https://*.example.com`), or `'*'` for any.
-   * @default '*'
-   */
-  origins?: '*' | string[]
-  /** Methods a preflight allows. @default ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'] */
-  methods?: string[]
-  /** Request headers a preflight allows; `'*'` allows what it asks for. @default '*' */
-  headers?: '*' | string[]
-  /** Allow credentials (cookies, Authorization); needs a list of origins. @default false */
-  credentials?: boolean
-  /** Seconds a browser may cache a preflight answer. @default none sent */
-  maxAge?: number
-  /** Response headers that scripts may read. @default none */
-  exposeHeaders?: string[]
-}
-
 /**
  * Cross-origin resource sharing. Preflights (`OPTIONS` with
  * `Access-Control-Request-Method`) are answered by the engine; answers to
@@ -130,21 +110,6 @@ export const Cors = {
   permissive: (): NativeMiddleware => new NativeMiddleware('cors', {}),
   /** Configured by `options`. */
   new: (options: CorsOptions): NativeMiddleware => new NativeMiddleware('cors', options),
-}
-
-/** Options of `Compression.new`. */
-export interface CompressionOptions {
-  /** Codings in the server's order of preference. @default ['br', 'zstd', 'gzip', 'deflate'] */
-  algorithms?: ('br' | 'zstd' | 'gzip' | 'deflate')[]
-  /** Bodies smaller than this many bytes are sent as they are. @default 1024 */
-  minSize?: number
-  /**
-   * Media types worth compressing; an entry ending in `/` is a prefix.
-   * @default ['text/', 'application/json', 'application/problem+json', 'application/javascript', 'application/xml', 'application/xhtml+xml', 'application/rss+xml', 'application/wasm', 'image/svg+xml']
-   */
-  contentTypes?: string[]
-  /** Speed against size. @default 'default' */
-  level?: 'fastest' | 'default' | 'best'
 }
 
 /**

@@ -94,7 +94,11 @@ fn configuration_errors_name_the_option() {
             json!({ "origins": ["example.com"] }),
             "is not scheme://host",
         ),
-        ("compression", json!({ "level": "max" }), "level 'max'"),
+        (
+            "compression",
+            json!({ "level": "max" }),
+            "unknown variant `max`",
+        ),
         ("timeout", json!("soon"), "'soon' is not a duration"),
         ("bodyLimit", json!("lots"), "'lots' is not a size"),
         (

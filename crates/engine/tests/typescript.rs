@@ -5,7 +5,9 @@
 
 #![cfg(feature = "ts")]
 
-use armature_engine::middleware::{ETagOptions, RequestIdOptions};
+use armature_engine::middleware::{
+    Coding, CompressionLevel, CompressionOptions, CorsOptions, ETagOptions, RequestIdOptions,
+};
 use ts_rs::{Config, TS};
 
 fn declaration<T: TS>(cfg: &Config) -> String {
@@ -15,11 +17,16 @@ fn declaration<T: TS>(cfg: &Config) -> String {
 
 #[test]
 fn generated_declarations_are_current() {
-    let cfg = Config::new();
+    // JSON numbers, whatever the Rust width.
+    let cfg = Config::new().with_large_int("number");
     let mut out = String::from(
         "// Generated from crates/engine by tests/typescript.rs (cargo test --features ts); do not edit.\n",
     );
     for declaration in [
+        declaration::<Coding>(&cfg),
+        declaration::<CompressionLevel>(&cfg),
+        declaration::<CompressionOptions>(&cfg),
+        declaration::<CorsOptions>(&cfg),
         declaration::<ETagOptions>(&cfg),
         declaration::<RequestIdOptions>(&cfg),
     ] {

@@ -19,6 +19,7 @@ use crate::Error;
 
 /// A content coding the engine can produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Coding {
     /// Brotli.
@@ -42,18 +43,34 @@ impl Coding {
     }
 }
 
-/// Options of [`Compression`], as JS passes them.
+/// Options of `Compression.new` (the `Compression` middleware), as JSON.
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CompressionOptions {
-    /// Codings in the server's order of preference. Default br, zstd, gzip, deflate.
-    algorithms: Option<Vec<Coding>>,
-    /// Bodies smaller than this many bytes are sent as they are. Default 1024.
-    min_size: Option<usize>,
-    /// Media types (or prefixes ending in `/`) worth compressing.
-    content_types: Option<Vec<String>>,
-    /// `fastest`, `default` or `best`. Default `default`.
-    level: Option<String>,
+    /// Codings in the server's order of preference. @default ['br', 'zstd', 'gzip', 'deflate']
+    pub algorithms: Option<Vec<Coding>>,
+    /// Bodies smaller than this many bytes are sent as they are. @default 1024
+    pub min_size: Option<usize>,
+    /// Media types worth compressing; an entry ending in `/` is a prefix.
+    /// @default ['text/', 'application/json', 'application/problem+json', 'application/javascript', 'application/xml', 'application/xhtml+xml', 'application/rss+xml', 'application/wasm', 'image/svg+xml']
+    pub content_types: Option<Vec<String>>,
+    /// Speed against size. @default 'default'
+    pub level: Option<CompressionLevel>,
+}
+
+/// How hard `Compression` works: speed against size.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum CompressionLevel {
+    /// The least work.
+    Fastest,
+    /// A balance, as servers commonly pick.
+    #[default]
+    Default,
+    /// The smallest bodies.
+    Best,
 }
 
 const DEFAULT_TYPES: [&str; 9] = [
@@ -68,13 +85,6 @@ const DEFAULT_TYPES: [&str; 9] = [
     "image/svg+xml",
 ];
 
-#[derive(Debug, Clone, Copy)]
-enum Level {
-    Fastest,
-    Default,
-    Best,
-}
-
 /// Compresses answers whose type is worth it and whose size is not too small.
 #[derive(Debug)]
 pub struct Compression {
@@ -86,7 +96,7 @@ struct Settings {
     algorithms: Vec<Coding>,
     min_size: usize,
     content_types: Vec<String>,
-    level: Level,
+    level: CompressionLevel,
 }
 
 impl Compression {
@@ -101,16 +111,7 @@ impl Compression {
                 "algorithms is empty: leave Compression out instead".to_owned(),
             ));
         }
-        let level = match options.level.as_deref() {
-            None | Some("default") => Level::Default,
-            Some("fastest") => Level::Fastest,
-            Some("best") => Level::Best,
-            Some(other) => {
-                return Err(invalid(format!(
-                    "level '{other}' is not fastest, default or best"
-                )))
-            }
-        };
+        let level = options.level.unwrap_or_default();
         let content_types = match options.content_types {
             None => DEFAULT_TYPES.iter().map(|t| (*t).to_owned()).collect(),
             Some(types) => {
@@ -168,9 +169,9 @@ impl Settings {
         match coding {
             Coding::Br => {
                 let quality = match self.level {
-                    Level::Fastest => 1,
-                    Level::Default => 4,
-                    Level::Best => 11,
+                    CompressionLevel::Fastest => 1,
+                    CompressionLevel::Default => 4,
+                    CompressionLevel::Best => 11,
                 };
                 let params = brotli::enc::BrotliEncoderParams {
                     quality,
@@ -180,17 +181,17 @@ impl Settings {
             }
             Coding::Zstd => {
                 let level = match self.level {
-                    Level::Fastest => 1,
-                    Level::Default => 3,
-                    Level::Best => 19,
+                    CompressionLevel::Fastest => 1,
+                    CompressionLevel::Default => 3,
+                    CompressionLevel::Best => 19,
                 };
                 out = zstd::bulk::compress(body, level)?;
             }
             Coding::Gzip | Coding::Deflate => {
                 let level = match self.level {
-                    Level::Fastest => flate2::Compression::fast(),
-                    Level::Default => flate2::Compression::default(),
-                    Level::Best => flate2::Compression::best(),
+                    CompressionLevel::Fastest => flate2::Compression::fast(),
+                    CompressionLevel::Default => flate2::Compression::default(),
+                    CompressionLevel::Best => flate2::Compression::best(),
                 };
                 if coding == Coding::Gzip {
                     let mut encoder = flate2::write::GzEncoder::new(out, level);

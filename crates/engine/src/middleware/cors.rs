@@ -19,27 +19,35 @@ use crate::Error;
 /// A list, or `"*"` for any.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-enum Any<T> {
+pub enum Any<T> {
+    /// `"*"`.
     All(String),
+    /// The list.
     List(Vec<T>),
 }
 
-/// Options of [`Cors`], as JS passes them.
+/// Options of `Cors.new` (the `Cors` middleware), as JSON.
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CorsOptions {
-    /// Allowed origins (`https://app.example.com`, `https://*.example.com`) or `"*"`.
-    origins: Option<Any<String>>,
-    /// Allowed methods. Default GET, HEAD, PUT, PATCH, POST, DELETE.
-    methods: Option<Vec<String>>,
-    /// Allowed request headers, or `"*"` to allow what the preflight asks for. Default `"*"`.
-    headers: Option<Any<String>>,
-    /// Allow cookies and credentials (needs a list of origins). Default false.
-    credentials: Option<bool>,
-    /// Seconds a browser may cache a preflight answer.
-    max_age: Option<u64>,
-    /// Response headers scripts may read.
-    expose_headers: Option<Vec<String>>,
+    /// Origins allowed to read answers: exact (`https://app.example.com`), a
+    /// subdomain pattern (`https://*.example.com`), or `'*'` for any.
+    /// @default '*'
+    // Checked by `Cors::new`, whose message names a wrong string: TS says which.
+    #[cfg_attr(feature = "ts", ts(type = "\"*\" | Array<string>", optional))]
+    pub origins: Option<Any<String>>,
+    /// Methods a preflight allows. @default ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE']
+    pub methods: Option<Vec<String>>,
+    /// Request headers a preflight allows; `'*'` allows what it asks for. @default '*'
+    #[cfg_attr(feature = "ts", ts(type = "\"*\" | Array<string>", optional))]
+    pub headers: Option<Any<String>>,
+    /// Allow credentials (cookies, Authorization); needs a list of origins. @default false
+    pub credentials: Option<bool>,
+    /// Seconds a browser may cache a preflight answer. @default none sent
+    pub max_age: Option<u64>,
+    /// Response headers that scripts may read. @default none
+    pub expose_headers: Option<Vec<String>>,
 }
 
 #[derive(Debug)]

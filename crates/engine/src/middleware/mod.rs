@@ -27,8 +27,8 @@ use serde::de::DeserializeOwned;
 
 pub use crate::units::Amount;
 use crate::Error;
-pub use compression::{Coding, Compression};
-pub use cors::Cors;
+pub use compression::{Coding, Compression, CompressionLevel, CompressionOptions};
+pub use cors::{Any, Cors, CorsOptions};
 pub use etag::{ETag, ETagOptions};
 pub(crate) use logger::flush as flush_logs;
 pub use logger::Logger;
