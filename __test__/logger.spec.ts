@@ -67,8 +67,8 @@ describe('Logger', () => {
 
   it('throws ERR_ARMATURE_INVALID_OPTION for unusable options', () => {
     const cases: [() => unknown, string][] = [
-      [() => Logger.json({ level: 'loud' as 'info' }), "level 'loud' is not trace"],
-      [() => Logger.json({ destination: 'file' as 'stdout' }), "destination 'file' is not stdout or stderr"],
+      [() => Logger.json({ level: 'loud' as 'info' }), 'unknown variant `loud`, expected one of `trace`'],
+      [() => Logger.json({ destination: 'file' as 'stdout' }), 'unknown variant `file`, expected `stdout` or `stderr`'],
       [() => Logger.json({ fields: { msg: 'x' } }), "the field 'msg' is written by the logger itself"],
       [() => Logger.json({ requestIdHeader: 'bad header' }), "'bad header' is not a valid header name"],
     ]

@@ -89,7 +89,7 @@ describe('RateLimit', () => {
       [{ limit: 10, window: 'often' }, "window: 'often' is not a duration"],
       [{ limit: 10, window: '1m', key: 'user' as 'ip' }, "key 'user' is not 'ip'"],
       [{ limit: 10, window: '1m', key: { header: 'bad header' } }, "'bad header' is not a valid header name"],
-      [{ limit: 10, window: '1m', algorithm: 'leaky' as 'tokenBucket' }, "algorithm 'leaky' is not slidingWindow or tokenBucket"],
+      [{ limit: 10, window: '1m', algorithm: 'leaky' as 'tokenBucket' }, 'unknown variant `leaky`, expected `slidingWindow` or `tokenBucket`'],
       [{ limit: 10, window: '1m', trustProxy: 1.5 }, 'trustProxy must be a whole number'],
     ]
     for (const [options, message] of cases) {

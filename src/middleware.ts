@@ -4,10 +4,19 @@ import { binding } from './native.js'
 import { HttpError, HttpResponse } from './response.js'
 import type { Request } from './request.js'
 import type { Middleware } from './routing.js'
-import type { CompressionOptions, CorsOptions, ETagOptions, RequestIdOptions } from './generated/middleware.js'
+import type {
+  CompressionOptions,
+  CorsOptions,
+  ETagOptions,
+  LoggerOptions,
+  LogLevel,
+  RateLimitOptions as RateLimitJson,
+  RequestIdOptions,
+  SecurityHeadersOptions,
+} from './generated/middleware.js'
 
 /** Option shapes generated from the engine's Rust structs (crates/engine/tests/typescript.rs). */
-export type { CompressionOptions, CorsOptions, ETagOptions, RequestIdOptions }
+export type { CompressionOptions, CorsOptions, ETagOptions, LoggerOptions, LogLevel, RequestIdOptions, SecurityHeadersOptions }
 
 /**
  * A middleware that runs inside the engine: `SecurityHeaders.default()`,
@@ -43,40 +52,6 @@ export type AnyMiddleware<D = any> = Middleware<D> | NativeMiddleware
 
 /** A header value, or `false` to leave the header out. */
 export type HeaderSetting = string | false
-
-/** Options of `SecurityHeaders.new`; every header is only set when the response has none. */
-export interface SecurityHeadersOptions {
-  /**
-   * `Content-Security-Policy`: directives by name, each a list of sources or
-   * `false` to drop a default one; `false` sends no policy.
-   * @default helmet's policy: `default-src 'self'`, `script-src 'self'`, `object-src 'none'`, …
-   * @example { directives: { 'img-src': ["'self'", 'https://cdn.example.com'] } }
-   */
-  contentSecurityPolicy?:
-    | false
-    | {
-        directives?: Record<string, string[] | false>
-        /** Start from the default directives. @default true */
-        useDefaults?: boolean
-      }
-  /**
-   * `Strict-Transport-Security`; `false` sends none. Preloading needs a year
-   * and subdomains.
-   * @default { maxAge: 31536000, includeSubDomains: true, preload: false }
-   */
-  strictTransportSecurity?: false | { maxAge?: number; includeSubDomains?: boolean; preload?: boolean }
-  /**
-   * Any other header by name: a value replaces the default, `false` drops it.
-   * Defaults: `cross-origin-opener-policy: same-origin`,
-   * `cross-origin-resource-policy: same-origin`, `origin-agent-cluster: ?1`,
-   * `referrer-policy: no-referrer`, `x-content-type-options: nosniff`,
-   * `x-dns-prefetch-control: off`, `x-download-options: noopen`,
-   * `x-frame-options: SAMEORIGIN`, `x-permitted-cross-domain-policies: none`,
-   * `x-xss-protection: 0`.
-   * @example { 'x-frame-options': 'DENY', 'x-download-options': false }
-   */
-  headers?: Record<string, HeaderSetting>
-}
 
 /** helmet-like security headers, set natively on every response that lacks them. */
 export const SecurityHeaders = {
@@ -125,25 +100,6 @@ export const Compression = {
   default: (): NativeMiddleware => new NativeMiddleware('compression', {}),
   /** The defaults changed by `options`. */
   new: (options: CompressionOptions): NativeMiddleware => new NativeMiddleware('compression', options),
-}
-
-/** pino's levels, least severe first; `silent` writes nothing. */
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
-
-/** Options of `Logger.json`. */
-export interface LoggerOptions {
-  /**
-   * The least level written. Answers log at `info`, 4xx at `warn` and 5xx at
-   * `error`, so `'warn'` logs only failures.
-   * @default 'info'
-   */
-  level?: LogLevel
-  /** Fields added to every line, e.g. `{ service: 'api' }`. @default none */
-  fields?: Record<string, unknown>
-  /** The stream lines go to. @default 'stdout' */
-  destination?: 'stdout' | 'stderr'
-  /** The header whose request id lines report (see `RequestId`). @default 'x-request-id' */
-  requestIdHeader?: string
 }
 
 /** What `Logger.custom` hands its function for each request. */
@@ -236,35 +192,14 @@ export const ETag = {
   new: (options: ETagOptions): NativeMiddleware => new NativeMiddleware('etag', options),
 }
 
-/** Options of `RateLimit.new`. */
-export interface RateLimitOptions {
-  /** Requests a client may make per window. */
-  limit: number
-  /** The window: milliseconds or text (`'1m'`, `'30s'`). */
-  window: number | string
-  /**
-   * What tells clients apart: `'ip'` (the peer's address, or with `trustProxy`
-   * the one the proxies saw), `{ header: 'x-api-key' }`, or a function of the
-   * request (it runs on the JS thread; `undefined` lets the request through
-   * uncounted).
-   * @default 'ip'
-   */
-  key?: 'ip' | { header: string } | KeyFunction
-  /**
-   * `slidingWindow` weighs the last window by how much of it still overlaps
-   * (smooth, no bursts at window edges); `tokenBucket` refills `limit` tokens
-   * evenly over the window.
-   * @default 'slidingWindow'
-   */
-  algorithm?: 'slidingWindow' | 'tokenBucket'
-  /**
-   * Proxies in front whose `X-Forwarded-For` (or `Forwarded`) is trusted: the
-   * client is the address the outermost trusted one saw. `true` is one.
-   * @default false
-   */
-  trustProxy?: boolean | number
-  /** Clients remembered at most; idle ones, then the least recently seen, are forgotten first. @default 100000 */
-  maxKeys?: number
+/**
+ * Options of `RateLimit.new`: the engine's, where `key` may also be a function
+ * of the request (it runs on the JS thread; `undefined` lets the request
+ * through uncounted).
+ */
+export type RateLimitOptions = Omit<RateLimitJson, 'key'> & {
+  /** `'ip'`, `{ header: 'x-api-key' }`, or a function of the request. @default 'ip' */
+  key?: RateLimitJson['key'] | KeyFunction
 }
 
 /**

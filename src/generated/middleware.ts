@@ -73,6 +73,80 @@ export type ETagOptions = {
 weak?: boolean, };
 
 /**
+ * pino's levels, least severe first; `silent` writes nothing.
+ */
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
+/**
+ * Where lines go; the value indexes [`SINKS`].
+ */
+export type Destination = "stdout" | "stderr";
+
+/**
+ * Options of `Logger.json` (the `Logger` middleware), as JSON.
+ */
+export type LoggerOptions = { 
+/**
+ * The least level written. Answers log at `info`, 4xx at `warn` and 5xx at
+ * `error`, so `'warn'` logs only failures.
+ * @default 'info'
+ */
+level?: LogLevel, 
+/**
+ * Fields added to every line, e.g. `{ service: 'api' }`. @default none
+ */
+fields?: Record<string, unknown>, 
+/**
+ * The stream lines go to. @default 'stdout'
+ */
+destination?: Destination, 
+/**
+ * The header whose request id lines report (see `RequestId`). @default 'x-request-id'
+ */
+requestIdHeader?: string, };
+
+/**
+ * How `RateLimit` counts.
+ */
+export type Algorithm = "slidingWindow" | "tokenBucket";
+
+/**
+ * Options of `RateLimit.new` (the `RateLimit` middleware), as JSON.
+ */
+export type RateLimitOptions = { 
+/**
+ * Requests a client may make per window.
+ */
+limit: number, 
+/**
+ * The window: milliseconds or text (`'1m'`, `'30s'`).
+ */
+window: number | string, 
+/**
+ * What tells clients apart: `'ip'` (the peer's address, or with `trustProxy`
+ * the one the proxies saw) or `{ header: 'x-api-key' }`.
+ * @default 'ip'
+ */
+key?: "ip" | { header: string }, 
+/**
+ * `slidingWindow` weighs the last window by how much of it still overlaps
+ * (smooth, no bursts at window edges); `tokenBucket` refills `limit` tokens
+ * evenly over the window.
+ * @default 'slidingWindow'
+ */
+algorithm?: Algorithm, 
+/**
+ * Proxies in front whose `X-Forwarded-For` (or `Forwarded`) is trusted: the
+ * client is the address the outermost trusted one saw. `true` is one.
+ * @default false
+ */
+trustProxy?: boolean | number, 
+/**
+ * Clients remembered at most; idle ones, then the least recently seen, are forgotten first. @default 100000
+ */
+maxKeys?: number, };
+
+/**
  * Options of `RequestId.new` (the `RequestId` middleware), as JSON.
  */
 export type RequestIdOptions = { 
@@ -84,3 +158,62 @@ header?: string,
  * Keep an id the client sent when it is 1–128 URL-safe characters. @default true
  */
 trustIncoming?: boolean, };
+
+/**
+ * `Content-Security-Policy` settings.
+ */
+export type ContentSecurityPolicy = { 
+/**
+ * Directives by name (`'img-src'`), each a list of sources, or `false` to
+ * drop a default one.
+ * @example { 'img-src': ["'self'", 'https://cdn.example.com'] }
+ */
+directives?: Record<string, Array<string> | false>, 
+/**
+ * Start from the default directives. @default true
+ */
+useDefaults?: boolean, };
+
+/**
+ * `Strict-Transport-Security` settings. Preloading needs a year and subdomains.
+ */
+export type StrictTransportSecurity = { 
+/**
+ * Seconds browsers remember to use HTTPS. @default 31536000
+ */
+maxAge?: number, 
+/**
+ * Covers subdomains too. @default true
+ */
+includeSubDomains?: boolean, 
+/**
+ * Asks to be preloaded into browsers. @default false
+ */
+preload?: boolean, };
+
+/**
+ * Options of `SecurityHeaders.new` (the `SecurityHeaders` middleware), as
+ * JSON; every header is only set when the response has none.
+ */
+export type SecurityHeadersOptions = { 
+/**
+ * `Content-Security-Policy`; `false` sends no policy.
+ * @default helmet's policy: `default-src 'self'`, `script-src 'self'`, `object-src 'none'`, …
+ */
+contentSecurityPolicy?: false | ContentSecurityPolicy, 
+/**
+ * `Strict-Transport-Security`; `false` sends none.
+ * @default { maxAge: 31536000, includeSubDomains: true, preload: false }
+ */
+strictTransportSecurity?: false | StrictTransportSecurity, 
+/**
+ * Any other header by name: a value replaces the default, `false` drops it.
+ * Defaults: `cross-origin-opener-policy: same-origin`,
+ * `cross-origin-resource-policy: same-origin`, `origin-agent-cluster: ?1`,
+ * `referrer-policy: no-referrer`, `x-content-type-options: nosniff`,
+ * `x-dns-prefetch-control: off`, `x-download-options: noopen`,
+ * `x-frame-options: SAMEORIGIN`, `x-permitted-cross-domain-policies: none`,
+ * `x-xss-protection: 0`.
+ * @example { 'x-frame-options': 'DENY', 'x-download-options': false }
+ */
+headers?: Record<string, string | false>, };

@@ -11,6 +11,7 @@ use crate::Error;
 
 /// A size or a duration as given: a number or text with a unit.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(untagged)]
 pub enum Amount {
     /// Bytes or milliseconds.

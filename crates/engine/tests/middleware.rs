@@ -104,12 +104,12 @@ fn configuration_errors_name_the_option() {
         (
             "logger",
             json!({ "level": "loud", "pid": 1, "hostname": "h" }),
-            "level 'loud'",
+            "unknown variant `loud`",
         ),
         (
             "rateLimit",
             json!({ "limit": 1, "window": "1m", "algorithm": "leaky" }),
-            "algorithm 'leaky'",
+            "unknown variant `leaky`",
         ),
         (
             "securityHeaders",

@@ -6,7 +6,9 @@
 #![cfg(feature = "ts")]
 
 use armature_engine::middleware::{
-    Coding, CompressionLevel, CompressionOptions, CorsOptions, ETagOptions, RequestIdOptions,
+    Algorithm, Coding, CompressionLevel, CompressionOptions, CorsOptions, Csp, Destination,
+    ETagOptions, Hsts, LogLevel, LoggerOptions, RateLimitOptions, RequestIdOptions,
+    SecurityHeadersOptions,
 };
 use ts_rs::{Config, TS};
 
@@ -28,7 +30,15 @@ fn generated_declarations_are_current() {
         declaration::<CompressionOptions>(&cfg),
         declaration::<CorsOptions>(&cfg),
         declaration::<ETagOptions>(&cfg),
+        declaration::<LogLevel>(&cfg),
+        declaration::<Destination>(&cfg),
+        declaration::<LoggerOptions>(&cfg),
+        declaration::<Algorithm>(&cfg),
+        declaration::<RateLimitOptions>(&cfg),
         declaration::<RequestIdOptions>(&cfg),
+        declaration::<Csp>(&cfg),
+        declaration::<Hsts>(&cfg),
+        declaration::<SecurityHeadersOptions>(&cfg),
     ] {
         out.push('\n');
         out.push_str(&declaration);

@@ -24,29 +24,77 @@ const PERIOD: Duration = Duration::from_millis(20);
 /// that lines from Node's own writes to the same stream are not cut into.
 const WRITE_MAX: usize = 4096;
 
-/// Options of [`Logger`], as JS passes them.
+/// Options of `Logger.json` (the `Logger` middleware), as JSON.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LoggerOptions {
-    /// The least level written: trace, debug, info, warn, error, fatal or silent. Default info.
-    level: Option<String>,
-    /// Fields added to every line.
+    /// The least level written. Answers log at `info`, 4xx at `warn` and 5xx at
+    /// `error`, so `'warn'` logs only failures.
+    /// @default 'info'
+    pub level: Option<LogLevel>,
+    /// Fields added to every line, e.g. `{ service: 'api' }`. @default none
     #[serde(default)]
-    fields: Map<String, Value>,
-    /// `stdout` or `stderr`. Default stdout.
-    destination: Option<String>,
-    /// The request id header to report. Default `x-request-id`.
-    request_id_header: Option<String>,
-    /// This process, as pino writes it (given by JS: `process.pid`).
-    pid: u32,
-    /// This machine, as pino writes it (given by JS: `os.hostname()`).
-    hostname: String,
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>", optional))]
+    pub fields: Map<String, Value>,
+    /// The stream lines go to. @default 'stdout'
+    pub destination: Option<Destination>,
+    /// The header whose request id lines report (see `RequestId`). @default 'x-request-id'
+    pub request_id_header: Option<String>,
+    /// This process, as pino writes it (JS gives `process.pid`).
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub pid: u32,
+    /// This machine, as pino writes it (JS gives `os.hostname()`).
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub hostname: String,
+}
+
+/// pino's levels, least severe first; `silent` writes nothing.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    /// 10.
+    Trace,
+    /// 20.
+    Debug,
+    /// 30.
+    #[default]
+    Info,
+    /// 40.
+    Warn,
+    /// 50.
+    Error,
+    /// 60.
+    Fatal,
+    /// Nothing is written.
+    Silent,
+}
+
+impl LogLevel {
+    /// pino's number for the level; `silent` is above every other.
+    fn threshold(self) -> u8 {
+        match self {
+            Self::Trace => 10,
+            Self::Debug => 20,
+            Self::Info => 30,
+            Self::Warn => 40,
+            Self::Error => 50,
+            Self::Fatal => 60,
+            Self::Silent => u8::MAX,
+        }
+    }
 }
 
 /// Where lines go; the value indexes [`SINKS`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Destination {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum Destination {
+    /// The process's standard output.
+    #[default]
     Stdout = 0,
+    /// The process's standard error.
     Stderr = 1,
 }
 
@@ -197,29 +245,8 @@ impl Logger {
     /// Checks the options and serialises the fixed part of every line.
     pub fn new(options: LoggerOptions) -> Result<Self, Error> {
         let invalid = |why: String| Error::invalid_option(format!("logger: {why}"));
-        let threshold = match options.level.as_deref().unwrap_or("info") {
-            "trace" => 10,
-            "debug" => 20,
-            "info" => 30,
-            "warn" => 40,
-            "error" => 50,
-            "fatal" => 60,
-            "silent" => u8::MAX,
-            other => {
-                return Err(invalid(format!(
-                    "level '{other}' is not trace, debug, info, warn, error, fatal or silent"
-                )))
-            }
-        };
-        let destination = match options.destination.as_deref().unwrap_or("stdout") {
-            "stdout" => Destination::Stdout,
-            "stderr" => Destination::Stderr,
-            other => {
-                return Err(invalid(format!(
-                    "destination '{other}' is not stdout or stderr"
-                )))
-            }
-        };
+        let threshold = options.level.unwrap_or_default().threshold();
+        let destination = options.destination.unwrap_or_default();
         let reserved = [
             "level",
             "time",

@@ -31,12 +31,14 @@ pub use compression::{Coding, Compression, CompressionLevel, CompressionOptions}
 pub use cors::{Any, Cors, CorsOptions};
 pub use etag::{ETag, ETagOptions};
 pub(crate) use logger::flush as flush_logs;
-pub use logger::Logger;
-pub use rate_limit::{ClientAddr, Decision, RateLimit};
+pub use logger::{Destination, LogLevel, Logger, LoggerOptions};
+pub use rate_limit::{
+    Algorithm, ClientAddr, Decision, KeySpec, RateLimit, RateLimitOptions, TrustProxy,
+};
 pub use request_id::{RequestId, RequestIdOptions};
 pub use route_limits::{BodyLimit, Timeout};
 pub(crate) use route_limits::{BodySize, HandlerTime};
-pub use security_headers::SecurityHeaders;
+pub use security_headers::{Csp, Hsts, SecurityHeaders, SecurityHeadersOptions, Toggle};
 
 /// Work a layer left for the response, run once it exists.
 pub type After = Box<dyn FnOnce(&mut Response<Bytes>) + Send>;

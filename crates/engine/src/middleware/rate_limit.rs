@@ -24,41 +24,65 @@ pub struct ClientAddr(pub SocketAddr);
 /// How clients are told apart.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-enum KeySpec {
-    /// `"ip"`.
+pub enum KeySpec {
+    /// `"ip"`, or `"external"` when a JS function gives the key.
     Name(String),
     /// `{ "header": "x-api-key" }`.
-    Header { header: String },
+    Header {
+        /// The header whose value is the key.
+        header: String,
+    },
 }
 
-/// Options of [`RateLimit`], as JS passes them.
+/// Options of `RateLimit.new` (the `RateLimit` middleware), as JSON.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RateLimitOptions {
-    /// Requests allowed per window.
-    limit: f64,
-    /// The window: milliseconds or text (`"1m"`).
-    window: Amount,
-    /// `"ip"` (default) or `{ header }`.
-    key: Option<KeySpec>,
-    /// `"slidingWindow"` (default) or `"tokenBucket"`.
-    algorithm: Option<String>,
-    /// Trust `X-Forwarded-For`/`Forwarded` from this many proxies in front (`true` is one). Default none.
-    trust_proxy: Option<TrustProxy>,
-    /// Clients remembered at most; the least recently seen are forgotten first. Default 100000.
-    max_keys: Option<f64>,
+    /// Requests a client may make per window.
+    pub limit: f64,
+    /// The window: milliseconds or text (`'1m'`, `'30s'`).
+    #[cfg_attr(feature = "ts", ts(inline))]
+    pub window: Amount,
+    /// What tells clients apart: `'ip'` (the peer's address, or with `trustProxy`
+    /// the one the proxies saw) or `{ header: 'x-api-key' }`.
+    /// @default 'ip'
+    #[cfg_attr(feature = "ts", ts(type = "\"ip\" | { header: string }", optional))]
+    pub key: Option<KeySpec>,
+    /// `slidingWindow` weighs the last window by how much of it still overlaps
+    /// (smooth, no bursts at window edges); `tokenBucket` refills `limit` tokens
+    /// evenly over the window.
+    /// @default 'slidingWindow'
+    pub algorithm: Option<Algorithm>,
+    /// Proxies in front whose `X-Forwarded-For` (or `Forwarded`) is trusted: the
+    /// client is the address the outermost trusted one saw. `true` is one.
+    /// @default false
+    #[cfg_attr(feature = "ts", ts(inline))]
+    pub trust_proxy: Option<TrustProxy>,
+    /// Clients remembered at most; idle ones, then the least recently seen, are forgotten first. @default 100000
+    pub max_keys: Option<f64>,
 }
 
+/// Proxies trusted in front: `true` is one.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(untagged)]
-enum TrustProxy {
+pub enum TrustProxy {
+    /// None, or one.
     Flag(bool),
+    /// How many.
     Hops(f64),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Algorithm {
+/// How `RateLimit` counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum Algorithm {
+    /// The last window weighed by how much of it still overlaps.
+    #[default]
     SlidingWindow,
+    /// `limit` tokens refilled evenly over the window.
     TokenBucket,
 }
 
@@ -144,15 +168,7 @@ impl RateLimit {
                     .map_err(|_| invalid(format!("'{header}' is not a valid header name")))?,
             ),
         };
-        let algorithm = match options.algorithm.as_deref() {
-            None | Some("slidingWindow") => Algorithm::SlidingWindow,
-            Some("tokenBucket") => Algorithm::TokenBucket,
-            Some(other) => {
-                return Err(invalid(format!(
-                    "algorithm '{other}' is not slidingWindow or tokenBucket"
-                )))
-            }
-        };
+        let algorithm = options.algorithm.unwrap_or_default();
         let max_keys = options
             .max_keys
             .map(|n| whole("maxKeys", n))
@@ -399,12 +415,12 @@ impl Layer for RateLimit {
 mod tests {
     use super::*;
 
-    fn limiter(algorithm: &str) -> RateLimit {
+    fn limiter(algorithm: Algorithm) -> RateLimit {
         RateLimit::new(RateLimitOptions {
             limit: 3.0,
             window: Amount::Number(60_000.0),
             key: None,
-            algorithm: Some(algorithm.to_owned()),
+            algorithm: Some(algorithm),
             trust_proxy: None,
             max_keys: Some(2.0),
         })
@@ -413,14 +429,14 @@ mod tests {
 
     #[test]
     fn counts_exactly_per_key() {
-        for algorithm in ["slidingWindow", "tokenBucket"] {
+        for algorithm in [Algorithm::SlidingWindow, Algorithm::TokenBucket] {
             let limiter = limiter(algorithm);
             let allowed: Vec<bool> = (0..5).map(|_| limiter.hit("a").allowed).collect();
-            assert_eq!(allowed, [true, true, true, false, false], "{algorithm}");
-            assert!(limiter.hit("b").allowed, "{algorithm}");
+            assert_eq!(allowed, [true, true, true, false, false], "{algorithm:?}");
+            assert!(limiter.hit("b").allowed, "{algorithm:?}");
             // A third key makes room in a store of two.
-            assert!(limiter.hit("c").allowed, "{algorithm}");
-            assert!(limiter.lock().len() <= 2, "{algorithm}");
+            assert!(limiter.hit("c").allowed, "{algorithm:?}");
+            assert!(limiter.lock().len() <= 2, "{algorithm:?}");
         }
     }
 

@@ -11,47 +11,80 @@ use serde::Deserialize;
 use super::{Flow, Layer};
 use crate::Error;
 
-/// A header that is on with a value, or switched off with `false`.
+/// A setting that is on with a value, or switched off with `false`.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-enum Toggle<T> {
+pub enum Toggle<T> {
+    /// `false` (`true` keeps the default).
     Off(bool),
+    /// The value.
     On(T),
 }
 
-/// `Strict-Transport-Security` settings.
+/// `Strict-Transport-Security` settings. Preloading needs a year and subdomains.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(optional_fields, rename = "StrictTransportSecurity")
+)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Hsts {
-    /// Seconds browsers remember to use HTTPS. Default one year.
-    max_age: Option<u64>,
-    /// Covers subdomains too. Default true.
-    include_sub_domains: Option<bool>,
-    /// Asks to be preloaded into browsers (needs a year and subdomains). Default false.
-    preload: Option<bool>,
+pub struct Hsts {
+    /// Seconds browsers remember to use HTTPS. @default 31536000
+    pub max_age: Option<u64>,
+    /// Covers subdomains too. @default true
+    pub include_sub_domains: Option<bool>,
+    /// Asks to be preloaded into browsers. @default false
+    pub preload: Option<bool>,
 }
 
 /// `Content-Security-Policy` settings.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(optional_fields, rename = "ContentSecurityPolicy")
+)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Csp {
-    /// Directives by name (`default-src`), each a list of sources, or `false`
-    /// to drop a default one.
+pub struct Csp {
+    /// Directives by name (`'img-src'`), each a list of sources, or `false` to
+    /// drop a default one.
+    /// @example { 'img-src': ["'self'", 'https://cdn.example.com'] }
     #[serde(default)]
-    directives: BTreeMap<String, Toggle<Vec<String>>>,
-    /// Starts from the default directives. Default true.
-    use_defaults: Option<bool>,
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = "Record<string, Array<string> | false>", optional)
+    )]
+    pub directives: BTreeMap<String, Toggle<Vec<String>>>,
+    /// Start from the default directives. @default true
+    pub use_defaults: Option<bool>,
 }
 
-/// Options of [`SecurityHeaders`], as JS passes them.
+/// Options of `SecurityHeaders.new` (the `SecurityHeaders` middleware), as
+/// JSON; every header is only set when the response has none.
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecurityHeadersOptions {
-    content_security_policy: Option<Toggle<Csp>>,
-    strict_transport_security: Option<Toggle<Hsts>>,
+    /// `Content-Security-Policy`; `false` sends no policy.
+    /// @default helmet's policy: `default-src 'self'`, `script-src 'self'`, `object-src 'none'`, …
+    #[cfg_attr(feature = "ts", ts(type = "false | ContentSecurityPolicy", optional))]
+    pub content_security_policy: Option<Toggle<Csp>>,
+    /// `Strict-Transport-Security`; `false` sends none.
+    /// @default { maxAge: 31536000, includeSubDomains: true, preload: false }
+    #[cfg_attr(feature = "ts", ts(type = "false | StrictTransportSecurity", optional))]
+    pub strict_transport_security: Option<Toggle<Hsts>>,
     /// Any other header by name: a value replaces the default, `false` drops it.
+    /// Defaults: `cross-origin-opener-policy: same-origin`,
+    /// `cross-origin-resource-policy: same-origin`, `origin-agent-cluster: ?1`,
+    /// `referrer-policy: no-referrer`, `x-content-type-options: nosniff`,
+    /// `x-dns-prefetch-control: off`, `x-download-options: noopen`,
+    /// `x-frame-options: SAMEORIGIN`, `x-permitted-cross-domain-policies: none`,
+    /// `x-xss-protection: 0`.
+    /// @example { 'x-frame-options': 'DENY', 'x-download-options': false }
     #[serde(default)]
-    headers: BTreeMap<String, Toggle<String>>,
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, string | false>", optional))]
+    pub headers: BTreeMap<String, Toggle<String>>,
 }
 
 /// helmet's default Content-Security-Policy directives.
