@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { App, Cors, get, post } from '@armature/core'
+import { App, BodyLimit, Compression, Cors, ETag, get, Logger, post, RateLimit, RequestId, SecurityHeaders, Timeout } from '@armature/core'
 import { LIMITS_OPTIONS } from '../src/generated/options.js'
 import { start } from './helpers.js'
 
@@ -49,6 +49,30 @@ describe('options are checked', () => {
     const server = await start(App.new().route('/', get(() => 'up')))
     await expect(server.close({ timout: 5 } as never)).rejects.toMatchObject(invalid('close.timout: unknown option; did you mean close.timeout?'))
     expect(await (await fetch(`${server.url}/`)).text()).toBe('up')
+  })
+
+  it.each([
+    ['Cors maxAge NaN', () => Cors.new({ maxAge: Number.NaN }), 'cors options: maxAge must be a finite number, got NaN'],
+    ['Cors maxAge -1', () => Cors.new({ maxAge: -1 }), 'cors options: maxAge: invalid value: integer `-1`'],
+    ['Cors maxAge 1.5', () => Cors.new({ maxAge: 1.5 }), 'cors options: maxAge: invalid type: floating point `1.5`'],
+    ['Cors maxAge 1e300', () => Cors.new({ maxAge: 1e300 }), 'cors options: maxAge: invalid type: floating point `1e+300`'],
+    ["Cors maxAge 'ten'", () => Cors.new({ maxAge: 'ten' as never }), 'cors options: maxAge: invalid type: string "ten"'],
+    ['Compression minSize Infinity', () => Compression.new({ minSize: Infinity }), 'compression options: minSize must be a finite number, got Infinity'],
+    ['RateLimit limit 1e300', () => RateLimit.new({ limit: 1e300, window: '1m' }), 'rateLimit: limit must be a whole number from 1 to 9007199254740991, got 1e300'],
+    ['RateLimit window 1e300', () => RateLimit.new({ limit: 1, window: 1e300 }), 'rateLimit: window must be a whole number from 0 to 2147483647, got 1e300'],
+    ['RateLimit maxKeys 1.5', () => RateLimit.new({ limit: 1, window: '1m', maxKeys: 1.5 }), 'rateLimit: maxKeys must be a whole number from 1 to 9007199254740991, got 1.5'],
+    ['RateLimit trustProxy -1', () => RateLimit.new({ limit: 1, window: '1m', trustProxy: -1 }), 'rateLimit: trustProxy must be a whole number from 1'],
+    ['RateLimit unknown key', () => RateLimit.new({ limit: 1, window: '1m', windw: 1 } as never), 'unknown field `windw`, expected one of `limit`, `window`'],
+    ['SecurityHeaders nested', () => SecurityHeaders.new({ strictTransportSecurity: { maxAge: -1 } }), 'securityHeaders options: strictTransportSecurity: maxAge: invalid value: integer `-1`'],
+    ['BodyLimit 1e300', () => BodyLimit.new(1e300), 'bodyLimit must be a whole number from 0 to 9007199254740991, got 1e300'],
+    ['BodyLimit NaN', () => BodyLimit.new(Number.NaN), 'bodyLimit options: the value must be a finite number, got NaN'],
+    ["BodyLimit '10'", () => BodyLimit.new('10'), "bodyLimit: '10' has no unit"],
+    ["Timeout 'ten'", () => Timeout.new('ten'), "timeout: 'ten' is not a duration"],
+    ['ETag weak', () => ETag.new({ weak: 'yes' as never }), 'etag options: weak: invalid type: string "yes", expected a boolean'],
+    ['RequestId header', () => RequestId.new({ header: 5 as never }), 'requestId options: header: invalid type: integer `5`, expected a string'],
+    ['Logger fields', () => Logger.json({ fields: 5 as never }), 'logger options: fields: invalid type: integer `5`, expected a map'],
+  ])('%s throws ERR_ARMATURE_INVALID_OPTION naming the key', (_name, make, message) => {
+    expect(make).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_OPTION', message: expect.stringContaining(message) as unknown }))
   })
 
   it('native middleware options refuse unknown keys', () => {

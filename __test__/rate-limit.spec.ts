@@ -85,7 +85,7 @@ describe('RateLimit', () => {
 
   it('throws ERR_ARMATURE_INVALID_OPTION for options it cannot use', () => {
     const cases: [RateLimitOptions, string][] = [
-      [{ limit: 0, window: '1m' }, 'limit must be a whole number of at least 1'],
+      [{ limit: 0, window: '1m' }, 'limit must be a whole number from 1 to 9007199254740991, got 0'],
       [{ limit: 10, window: 'often' }, "window: 'often' is not a duration"],
       [{ limit: 10, window: '1m', key: 'user' as 'ip' }, "key 'user' is not 'ip'"],
       [{ limit: 10, window: '1m', key: { header: 'bad header' } }, "'bad header' is not a valid header name"],

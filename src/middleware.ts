@@ -37,10 +37,23 @@ export class NativeMiddleware {
 
   /** @internal checks the options at once: a bad one throws `ERR_ARMATURE_INVALID_OPTION` here. */
   constructor(kind: string, options: unknown, engineOnly = false, keyOf?: KeyFunction) {
+    refuseNonFinite(kind, options, '')
     this.spec = { kind, options }
     this.engineOnly = engineOnly
     this.keyOf = keyOf
     binding.checkMiddleware(this.spec)
+  }
+}
+
+/** JSON has no `NaN` or `Infinity`: name where one is, before napi's own message (no code, no key) would. */
+function refuseNonFinite(kind: string, value: unknown, path: string): void {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw Object.assign(new TypeError(`${kind} options: ${path === '' ? 'the value' : path} must be a finite number, got ${value}`), {
+      code: 'ERR_ARMATURE_INVALID_OPTION',
+    })
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) refuseNonFinite(kind, inner, path === '' ? key : `${path}.${key}`)
   }
 }
 

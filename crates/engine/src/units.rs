@@ -20,8 +20,8 @@ pub enum Amount {
     Text(String),
 }
 
-/// The largest size: the largest whole number a JS number holds exactly.
-pub const MAX_BYTES: u64 = (1 << 53) - 1;
+/// The largest size or count: the largest whole number a JS number holds exactly.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 /// The longest duration in milliseconds, as JS timers take it: far below
 /// what tokio's timers and `Instant` arithmetic hold.
 pub const MAX_MILLIS: u64 = 2_147_483_647;
@@ -46,7 +46,7 @@ pub fn whole(name: &str, value: f64, min: u64, max: u64) -> Result<u64, Error> {
 /// powers of 1024, as Node's `bytes` reads them; case and spaces are free).
 pub fn size(name: &str, amount: &Amount) -> Result<u64, Error> {
     match amount {
-        Amount::Number(n) => whole(name, *n, 0, MAX_BYTES),
+        Amount::Number(n) => whole(name, *n, 0, MAX_SAFE_INTEGER),
         Amount::Text(text) if !text.bytes().any(|b| b.is_ascii_alphabetic()) => {
             Err(Error::invalid_option(format!(
                 "{name}: '{text}' has no unit; use a number of bytes or e.g. '512kb' or '10mb'"
@@ -61,9 +61,9 @@ pub fn size(name: &str, amount: &Amount) -> Result<u64, Error> {
                 ))
             })
             .and_then(|bytes| {
-                (bytes <= MAX_BYTES).then_some(bytes).ok_or_else(|| {
+                (bytes <= MAX_SAFE_INTEGER).then_some(bytes).ok_or_else(|| {
                     Error::invalid_option(format!(
-                        "{name}: '{text}' is more than {MAX_BYTES} bytes"
+                        "{name}: '{text}' is more than {MAX_SAFE_INTEGER} bytes"
                     ))
                 })
             }),

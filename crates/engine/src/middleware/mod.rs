@@ -120,9 +120,19 @@ pub fn from_json(kind: &str, options: serde_json::Value) -> Result<Arc<dyn Layer
     }
 }
 
+/// Reads `kind`'s options; the error names the key that is wrong
+/// (`cors options: maxAge: invalid type: …`).
 fn parse<T: DeserializeOwned>(kind: &str, options: serde_json::Value) -> Result<T, Error> {
-    serde_json::from_value(options)
-        .map_err(|error| Error::invalid_option(format!("{kind} options: {error}")))
+    serde_path_to_error::deserialize(options).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        let at = if path == "." {
+            String::new()
+        } else {
+            format!("{path}: ")
+        };
+        Error::invalid_option(format!("{kind} options: {at}{inner}"))
+    })
 }
 
 /// Adds `name` to the response's `Vary` unless it is there (or `Vary: *`),

@@ -131,13 +131,12 @@ pub struct RateLimit {
 }
 
 fn whole(name: &str, value: f64) -> Result<u64, Error> {
-    if value.is_finite() && value >= 1.0 && value.fract() == 0.0 {
-        Ok(value as u64)
-    } else {
-        Err(Error::invalid_option(format!(
-            "rateLimit: {name} must be a whole number of at least 1, got {value}"
-        )))
-    }
+    crate::units::whole(
+        &format!("rateLimit: {name}"),
+        value,
+        1,
+        crate::units::MAX_SAFE_INTEGER,
+    )
 }
 
 impl RateLimit {

@@ -12,13 +12,28 @@ use super::{Flow, Layer};
 use crate::Error;
 
 /// A setting that is on with a value, or switched off with `false`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub enum Toggle<T> {
     /// `false` (`true` keeps the default).
     Off(bool),
     /// The value.
     On(T),
+}
+
+/// By hand rather than `untagged`, so that a bad value gets the value's own
+/// error (naming its field), not "did not match any variant".
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Toggle<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::Bool(on) => Ok(Self::Off(on)),
+            value => serde_path_to_error::deserialize(value)
+                .map(Self::On)
+                .map_err(|error| match error.path().to_string() {
+                    path if path == "." => serde::de::Error::custom(error.into_inner()),
+                    path => serde::de::Error::custom(format!("{path}: {}", error.into_inner())),
+                }),
+        }
+    }
 }
 
 /// `Strict-Transport-Security` settings. Preloading needs a year and subdomains.
