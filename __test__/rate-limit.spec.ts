@@ -88,6 +88,8 @@ describe('RateLimit', () => {
       [{ limit: 0, window: '1m' }, 'limit must be a whole number from 1 to 9007199254740991, got 0'],
       [{ limit: 10, window: 'often' }, "window: 'often' is not a duration"],
       [{ limit: 10, window: '1m', key: 'user' as 'ip' }, "key 'user' is not 'ip'"],
+      // Once a hidden spelling for a limiter that counts nothing.
+      [{ limit: 10, window: '1m', key: 'external' as 'ip' }, "key 'external' is not 'ip'"],
       [{ limit: 10, window: '1m', key: { header: 'bad header' } }, "'bad header' is not a valid header name"],
       [{ limit: 10, window: '1m', algorithm: 'leaky' as 'tokenBucket' }, 'unknown variant `leaky`, expected `slidingWindow` or `tokenBucket`'],
       [{ limit: 10, window: '1m', trustProxy: 1.5 }, 'trustProxy must be a whole number'],

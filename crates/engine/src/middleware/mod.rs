@@ -93,11 +93,11 @@ pub(crate) fn after(afters: Vec<After>, response: &mut Response<Bytes>) {
 
 /// A rate limiter whose keys the caller gives to [`RateLimit::check`], from
 /// its options as JSON.
-pub fn rate_limit_from_json(mut options: serde_json::Value) -> Result<Arc<RateLimit>, Error> {
-    if let Some(options) = options.as_object_mut() {
-        options.insert("key".to_owned(), serde_json::Value::from("external"));
-    }
-    Ok(Arc::new(RateLimit::new(parse("rateLimit", options)?)?))
+pub fn rate_limit_from_json(options: serde_json::Value) -> Result<Arc<RateLimit>, Error> {
+    Ok(Arc::new(RateLimit::keyed_by_caller(parse(
+        "rateLimit",
+        options,
+    )?)?))
 }
 
 /// Builds the middleware named `kind` from its options as JSON, as bindings

@@ -25,7 +25,7 @@ pub struct ClientAddr(pub SocketAddr);
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum KeySpec {
-    /// `"ip"`, or `"external"` when a JS function gives the key.
+    /// `"ip"`.
     Name(String),
     /// `{ "header": "x-api-key" }`.
     Header {
@@ -142,6 +142,21 @@ fn whole(name: &str, value: f64) -> Result<u64, Error> {
 impl RateLimit {
     /// Checks the options.
     pub fn new(options: RateLimitOptions) -> Result<Self, Error> {
+        Self::build(options, false)
+    }
+
+    /// A limiter whose keys its caller gives to [`RateLimit::check`] (in
+    /// Armature, a JS function); `options.key` must be left out.
+    pub fn keyed_by_caller(options: RateLimitOptions) -> Result<Self, Error> {
+        if options.key.is_some() {
+            return Err(Error::invalid_option(
+                "rateLimit: a limiter keyed by its caller takes no key option",
+            ));
+        }
+        Self::build(options, true)
+    }
+
+    fn build(options: RateLimitOptions, keyed_by_caller: bool) -> Result<Self, Error> {
         let invalid = |why: String| Error::invalid_option(format!("rateLimit: {why}"));
         let limit = whole("limit", options.limit)?;
         let window = units::duration("rateLimit: window", &options.window)?;
@@ -154,9 +169,9 @@ impl RateLimit {
             Some(TrustProxy::Hops(hops)) => whole("trustProxy", hops)? as usize,
         };
         let key = match options.key {
+            _ if keyed_by_caller => Key::External,
             None => Key::Ip { hops },
             Some(KeySpec::Name(name)) if name == "ip" => Key::Ip { hops },
-            Some(KeySpec::Name(name)) if name == "external" => Key::External,
             Some(KeySpec::Name(other)) => {
                 return Err(invalid(format!(
                     "key '{other}' is not 'ip' or {{ header }}"
