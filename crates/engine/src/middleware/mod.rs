@@ -131,8 +131,27 @@ fn parse<T: DeserializeOwned>(kind: &str, options: serde_json::Value) -> Result<
         } else {
             format!("{path}: ")
         };
-        Error::invalid_option(format!("{kind} options: {at}{inner}"))
+        let hint = did_you_mean(&inner.to_string()).unwrap_or_default();
+        Error::invalid_option(format!("{kind} options: {at}{inner}{hint}"))
     })
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`", the closest
+/// valid name, as `; did you mean a?`. serde gives the names only in that
+/// message, so it is read back from it.
+fn did_you_mean(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, expected) = rest.split_once('`')?;
+    let (distance, name) = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|name| {
+            let distance = strsim::levenshtein(&unknown.to_lowercase(), &name.to_lowercase());
+            (distance, name)
+        })
+        .min()?;
+    (distance <= (name.len() / 3).max(2)).then(|| format!("; did you mean {name}?"))
 }
 
 /// Adds `name` to the response's `Vary` unless it is there (or `Vary: *`),
@@ -147,5 +166,31 @@ pub(crate) fn add_vary(headers: &mut HeaderMap, name: &'static str) {
     });
     if !present {
         headers.append(VARY, HeaderValue::from_static(name));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn suggests_the_closest_known_field() {
+        let message = "unknown field `windw`, expected one of `limit`, `window`, `key`";
+        assert_eq!(
+            did_you_mean(message).as_deref(),
+            Some("; did you mean window?")
+        );
+        assert_eq!(
+            did_you_mean("unknown field `orign`, expected `origins` or `methods`").as_deref(),
+            Some("; did you mean origins?")
+        );
+        assert_eq!(
+            did_you_mean("unknown field `zzzzzz`, expected `weak`"),
+            None
+        );
+        assert_eq!(
+            did_you_mean("invalid type: string \"x\", expected u64"),
+            None
+        );
     }
 }
