@@ -79,15 +79,19 @@ async function fetchLoop(dispatcher) {
   }
 }
 
+/** Records an answer that must have `status` and, when given, `body`. */
+function check(kind, status, body, gotStatus, text) {
+  record(kind, [status], gotStatus)
+  if (body !== undefined && text !== body && gotStatus === status) {
+    counts.wrong++
+    if (wrongSamples.length < 10) wrongSamples.push(`${kind}: wrong body ${text.slice(0, 80)}`)
+  }
+}
+
 async function expectFetch(kind, url, init, status, body) {
   try {
     const res = await fetch(url, init)
-    const text = await res.text()
-    record(kind, [status], res.status, body !== undefined && text !== body ? '(wrong body)' : '')
-    if (body !== undefined && text !== body && res.status === status) {
-      counts.wrong++
-      if (wrongSamples.length < 10) wrongSamples.push(`${kind}: wrong body ${text.slice(0, 80)}`)
-    }
+    check(kind, status, body, res.status, await res.text())
   } catch (error) {
     record(kind, [status], 'error', error.cause?.code ?? error.message)
   }
@@ -195,11 +199,11 @@ async function h2Loop() {
         counts.aborted++
       } else if (roll < 0.2) {
         const { status } = await h2Request(session, '/echo', { method: 'POST', body: Buffer.alloc(128 * 1024) })
-        record('h2 oversized', [413], status)
+        record('h2 oversized', [413], Number(status))
       } else {
         const call = pick(CALLS)
         const { status, text } = await h2Request(session, call.path)
-        record(`h2 ${call.path}`, [call.status], status, call.body !== undefined && text !== call.body ? '(wrong body)' : '')
+        check(`h2 ${call.path}`, call.status, call.body, Number(status), text)
       }
     }
     session.close()
