@@ -33,7 +33,8 @@ pub use etag::{ETag, ETagOptions};
 pub(crate) use logger::flush as flush_logs;
 pub use logger::{Destination, LogLevel, Logger, LoggerOptions};
 pub use rate_limit::{
-    Algorithm, ClientAddr, Decision, KeySpec, RateLimit, RateLimitOptions, TrustProxy,
+    Algorithm, ClientAddr, Decision, KeySpec, RateLimit, RateLimitConfig, RateLimitKey,
+    RateLimitOptions, TrustProxy,
 };
 pub use request_id::{RequestId, RequestIdOptions};
 pub use route_limits::{BodyLimit, Timeout};
@@ -94,10 +95,17 @@ pub(crate) fn after(afters: Vec<After>, response: &mut Response<Bytes>) {
 /// A rate limiter whose keys the caller gives to [`RateLimit::check`], from
 /// its options as JSON.
 pub fn rate_limit_from_json(options: serde_json::Value) -> Result<Arc<RateLimit>, Error> {
-    Ok(Arc::new(RateLimit::keyed_by_caller(parse(
-        "rateLimit",
-        options,
-    )?)?))
+    let options: RateLimitOptions = parse("rateLimit", options)?;
+    if options.key.is_some() {
+        return Err(Error::invalid_option(
+            "rateLimit: a limiter keyed by its caller takes no key option",
+        ));
+    }
+    let config = RateLimitConfig {
+        key: RateLimitKey::Caller,
+        ..RateLimitConfig::try_from(options)?
+    };
+    Ok(Arc::new(RateLimit::new(config)?))
 }
 
 /// Builds the middleware named `kind` from its options as JSON, as bindings
@@ -109,10 +117,16 @@ pub fn from_json(kind: &str, options: serde_json::Value) -> Result<Arc<dyn Layer
         "cors" => Ok(Arc::new(Cors::new(parse(kind, options)?)?)),
         "compression" => Ok(Arc::new(Compression::new(parse(kind, options)?)?)),
         "logger" => Ok(Arc::new(Logger::new(parse(kind, options)?)?)),
-        "bodyLimit" => Ok(Arc::new(BodyLimit::new(parse(kind, options)?)?)),
-        "timeout" => Ok(Arc::new(Timeout::new(parse(kind, options)?)?)),
+        "bodyLimit" => Ok(Arc::new(BodyLimit::try_from(parse::<Amount>(
+            kind, options,
+        )?)?)),
+        "timeout" => Ok(Arc::new(Timeout::try_from(parse::<Amount>(
+            kind, options,
+        )?)?)),
         "etag" => Ok(Arc::new(ETag::new(parse(kind, options)?)?)),
-        "rateLimit" => Ok(Arc::new(RateLimit::new(parse(kind, options)?)?)),
+        "rateLimit" => Ok(Arc::new(RateLimit::new(RateLimitConfig::try_from(
+            parse::<RateLimitOptions>(kind, options)?,
+        )?)?)),
         "rateLimitKeyed" => Ok(rate_limit_from_json(options)?),
         _ => Err(Error::invalid_option(format!(
             "unknown native middleware '{kind}'"

@@ -86,14 +86,84 @@ pub enum Algorithm {
     TokenBucket,
 }
 
-#[derive(Debug)]
-enum Key {
+/// How a [`RateLimit`] tells clients apart.
+#[derive(Debug, Clone)]
+pub enum RateLimitKey {
+    /// The client's address: the peer's, or the one the outermost of this
+    /// many trusted proxies saw (`X-Forwarded-For`, `Forwarded`).
     Ip {
-        hops: usize,
+        /// Proxies in front whose forwarding headers are trusted.
+        trusted_proxies: usize,
     },
+    /// A request header's value (an API key).
     Header(HeaderName),
-    /// Given by the caller of [`RateLimit::check`] (a JS function).
-    External,
+    /// Given by the caller of [`RateLimit::check`] (in Armature, a JS function).
+    Caller,
+}
+
+/// A rate limiter's settings, as a Rust caller gives them.
+#[derive(Debug, Clone)]
+pub struct RateLimitConfig {
+    /// Requests a client may make per window; at least 1.
+    pub limit: u64,
+    /// The window; at least 1 ms.
+    pub window: Duration,
+    /// How clients are told apart.
+    pub key: RateLimitKey,
+    /// How requests are counted.
+    pub algorithm: Algorithm,
+    /// Clients remembered at most; at least 1.
+    pub max_keys: usize,
+}
+
+impl RateLimitConfig {
+    /// `limit` requests per `window` and client address, sliding window,
+    /// 100,000 clients remembered.
+    pub fn new(limit: u64, window: Duration) -> Self {
+        Self {
+            limit,
+            window,
+            key: RateLimitKey::Ip { trusted_proxies: 0 },
+            algorithm: Algorithm::default(),
+            max_keys: 100_000,
+        }
+    }
+}
+
+/// Reads the JSON shape, naming what is wrong.
+impl TryFrom<RateLimitOptions> for RateLimitConfig {
+    type Error = Error;
+
+    fn try_from(options: RateLimitOptions) -> Result<Self, Error> {
+        let invalid = |why: String| Error::invalid_option(format!("rateLimit: {why}"));
+        let mut config = Self::new(
+            whole("limit", options.limit)?,
+            units::duration("rateLimit: window", &options.window)?,
+        );
+        let trusted_proxies = match options.trust_proxy {
+            None | Some(TrustProxy::Flag(false)) => 0,
+            Some(TrustProxy::Flag(true)) => 1,
+            Some(TrustProxy::Hops(hops)) => whole("trustProxy", hops)? as usize,
+        };
+        config.key = match options.key {
+            None => RateLimitKey::Ip { trusted_proxies },
+            Some(KeySpec::Name(name)) if name == "ip" => RateLimitKey::Ip { trusted_proxies },
+            Some(KeySpec::Name(other)) => {
+                return Err(invalid(format!(
+                    "key '{other}' is not 'ip' or {{ header }}"
+                )))
+            }
+            Some(KeySpec::Header { header }) => RateLimitKey::Header(
+                HeaderName::from_bytes(header.as_bytes())
+                    .map_err(|_| invalid(format!("'{header}' is not a valid header name")))?,
+            ),
+        };
+        config.algorithm = options.algorithm.unwrap_or_default();
+        if let Some(max_keys) = options.max_keys {
+            config.max_keys = whole("maxKeys", max_keys)? as usize;
+        }
+        Ok(config)
+    }
 }
 
 /// What a client has used.
@@ -123,7 +193,7 @@ pub struct Decision {
 pub struct RateLimit {
     limit: u64,
     window: Duration,
-    key: Key,
+    key: RateLimitKey,
     algorithm: Algorithm,
     max_keys: usize,
     store: Mutex<HashMap<String, Usage>>,
@@ -140,54 +210,25 @@ fn whole(name: &str, value: f64) -> Result<u64, Error> {
 }
 
 impl RateLimit {
-    /// Checks the options.
-    pub fn new(options: RateLimitOptions) -> Result<Self, Error> {
-        Self::build(options, false)
-    }
-
-    /// A limiter whose keys its caller gives to [`RateLimit::check`] (in
-    /// Armature, a JS function); `options.key` must be left out.
-    pub fn keyed_by_caller(options: RateLimitOptions) -> Result<Self, Error> {
-        if options.key.is_some() {
-            return Err(Error::invalid_option(
-                "rateLimit: a limiter keyed by its caller takes no key option",
-            ));
+    /// Checks the settings.
+    pub fn new(config: RateLimitConfig) -> Result<Self, Error> {
+        let invalid = |why: &str| Error::invalid_option(format!("rateLimit: {why}"));
+        let RateLimitConfig {
+            limit,
+            window,
+            key,
+            algorithm,
+            max_keys,
+        } = config;
+        if limit == 0 {
+            return Err(invalid("limit must be at least 1"));
         }
-        Self::build(options, true)
-    }
-
-    fn build(options: RateLimitOptions, keyed_by_caller: bool) -> Result<Self, Error> {
-        let invalid = |why: String| Error::invalid_option(format!("rateLimit: {why}"));
-        let limit = whole("limit", options.limit)?;
-        let window = units::duration("rateLimit: window", &options.window)?;
         if window < Duration::from_millis(1) {
-            return Err(invalid("window must be at least 1ms".to_owned()));
+            return Err(invalid("window must be at least 1ms"));
         }
-        let hops = match options.trust_proxy {
-            None | Some(TrustProxy::Flag(false)) => 0,
-            Some(TrustProxy::Flag(true)) => 1,
-            Some(TrustProxy::Hops(hops)) => whole("trustProxy", hops)? as usize,
-        };
-        let key = match options.key {
-            _ if keyed_by_caller => Key::External,
-            None => Key::Ip { hops },
-            Some(KeySpec::Name(name)) if name == "ip" => Key::Ip { hops },
-            Some(KeySpec::Name(other)) => {
-                return Err(invalid(format!(
-                    "key '{other}' is not 'ip' or {{ header }}"
-                )))
-            }
-            Some(KeySpec::Header { header }) => Key::Header(
-                HeaderName::from_bytes(header.as_bytes())
-                    .map_err(|_| invalid(format!("'{header}' is not a valid header name")))?,
-            ),
-        };
-        let algorithm = options.algorithm.unwrap_or_default();
-        let max_keys = options
-            .max_keys
-            .map(|n| whole("maxKeys", n))
-            .transpose()?
-            .unwrap_or(100_000) as usize;
+        if max_keys == 0 {
+            return Err(invalid("maxKeys must be at least 1"));
+        }
         let policy = HeaderValue::from_str(&format!("{limit};w={}", window.as_secs().max(1)))
             .expect("digits are a valid header value");
         Ok(Self {
@@ -307,15 +348,15 @@ impl RateLimit {
 
     fn key_of(&self, request: &Parts) -> Option<String> {
         match &self.key {
-            Key::Header(name) => request
+            RateLimitKey::Header(name) => request
                 .headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
-            Key::External => None,
-            Key::Ip { hops } => {
+            RateLimitKey::Caller => None,
+            RateLimitKey::Ip { trusted_proxies } => {
                 let peer = request.extensions.get::<ClientAddr>()?.0.ip();
-                Some(client_ip(peer, &request.headers, *hops).to_string())
+                Some(client_ip(peer, &request.headers, *trusted_proxies).to_string())
             }
         }
     }
@@ -430,13 +471,10 @@ mod tests {
     use super::*;
 
     fn limiter(algorithm: Algorithm) -> RateLimit {
-        RateLimit::new(RateLimitOptions {
-            limit: 3.0,
-            window: Amount::Number(60_000.0),
-            key: None,
-            algorithm: Some(algorithm),
-            trust_proxy: None,
-            max_keys: Some(2.0),
+        RateLimit::new(RateLimitConfig {
+            algorithm,
+            max_keys: 2,
+            ..RateLimitConfig::new(3, Duration::from_secs(60))
         })
         .unwrap()
     }

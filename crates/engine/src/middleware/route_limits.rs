@@ -22,13 +22,22 @@ pub(crate) struct HandlerTime(pub(crate) Duration);
 pub struct BodyLimit(BodySize);
 
 impl BodyLimit {
-    /// `"10mb"` (units b, kb, mb, gb are powers of 1024, as in Node's `bytes`) or bytes.
-    pub fn new(size: Amount) -> Result<Self, Error> {
-        let bytes = units::size("bodyLimit", &size)?;
+    /// At most `bytes` (above zero).
+    pub fn new(bytes: usize) -> Result<Self, Error> {
         if bytes == 0 {
             return Err(Error::invalid_option("bodyLimit must be above zero"));
         }
-        Ok(Self(BodySize(usize::try_from(bytes).unwrap_or(usize::MAX))))
+        Ok(Self(BodySize(bytes)))
+    }
+}
+
+/// `"10mb"` (units b, kb, mb, gb are powers of 1024, as in Node's `bytes`) or bytes.
+impl TryFrom<Amount> for BodyLimit {
+    type Error = Error;
+
+    fn try_from(size: Amount) -> Result<Self, Error> {
+        let bytes = units::size("bodyLimit", &size)?;
+        Self::new(usize::try_from(bytes).unwrap_or(usize::MAX))
     }
 }
 
@@ -44,9 +53,8 @@ impl Layer for BodyLimit {
 pub struct Timeout(HandlerTime);
 
 impl Timeout {
-    /// `"5s"`, `"500ms"`, `"1m 30s"`, or milliseconds.
-    pub fn new(time: Amount) -> Result<Self, Error> {
-        let time = units::duration("timeout", &time)?;
+    /// Handlers get `time` (above zero).
+    pub fn new(time: Duration) -> Result<Self, Error> {
         if time.is_zero() {
             return Err(Error::invalid_option("timeout must be above zero"));
         }
@@ -54,9 +62,40 @@ impl Timeout {
     }
 }
 
+/// `"5s"`, `"500ms"`, `"1m 30s"`, or milliseconds.
+impl TryFrom<Amount> for Timeout {
+    type Error = Error;
+
+    fn try_from(time: Amount) -> Result<Self, Error> {
+        Self::new(units::duration("timeout", &time)?)
+    }
+}
+
 impl Layer for Timeout {
     fn before(&self, request: &mut Parts) -> Flow {
         request.extensions.insert(self.0);
         Flow::Next(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_and_json_forms_agree() {
+        assert_eq!(
+            BodyLimit::new(10 * 1024 * 1024).unwrap().0 .0,
+            10 * 1024 * 1024
+        );
+        let from_text = BodyLimit::try_from(Amount::Text("10mb".to_owned())).unwrap();
+        assert_eq!(from_text.0 .0, 10 * 1024 * 1024);
+        assert!(BodyLimit::new(0).is_err());
+        let time = Timeout::try_from(Amount::Text("1m 30s".to_owned())).unwrap();
+        assert_eq!(
+            time.0 .0,
+            Timeout::new(Duration::from_secs(90)).unwrap().0 .0
+        );
+        assert!(Timeout::new(Duration::ZERO).is_err());
     }
 }
