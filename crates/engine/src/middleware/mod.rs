@@ -145,9 +145,23 @@ fn parse<T: DeserializeOwned>(kind: &str, options: serde_json::Value) -> Result<
         } else {
             format!("{path}: ")
         };
-        let hint = did_you_mean(&inner.to_string()).unwrap_or_default();
-        Error::invalid_option(format!("{kind} options: {at}{inner}{hint}"))
+        let message = plain_types(&inner.to_string());
+        let hint = did_you_mean(&message).unwrap_or_default();
+        Error::invalid_option(format!("{kind} options: {at}{message}{hint}"))
     })
+}
+
+/// serde names Rust's integer types (`expected u64`); JS users read what
+/// the number must be.
+fn plain_types(message: &str) -> String {
+    ["u8", "u16", "u32", "u64", "usize"]
+        .iter()
+        .fold(message.to_owned(), |message, ty| {
+            message.replace(
+                &format!("expected {ty}"),
+                "expected a whole number of at least 0",
+            )
+        })
 }
 
 /// For serde's "unknown field `x`, expected one of `a`, `b`", the closest
@@ -205,6 +219,14 @@ mod tests {
         assert_eq!(
             did_you_mean("invalid type: string \"x\", expected u64"),
             None
+        );
+    }
+
+    #[test]
+    fn names_numbers_as_js_users_know_them() {
+        assert_eq!(
+            super::plain_types("invalid value: integer `-1`, expected u64"),
+            "invalid value: integer `-1`, expected a whole number of at least 0"
         );
     }
 }
