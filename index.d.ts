@@ -219,6 +219,8 @@ export interface MiddlewareSpec {
   kind: string
   /** The options, checked by the engine. */
   options: any
+  /** A rate limiter whose keys a JS function gives (`kind` is `rateLimit`). */
+  keyedByCaller?: boolean
 }
 
 /** Where and how the native server listens. */

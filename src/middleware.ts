@@ -38,7 +38,7 @@ export class NativeMiddleware {
   /** @internal checks the options at once: a bad one throws `ERR_ARMATURE_INVALID_OPTION` here. */
   constructor(kind: string, options: unknown, engineOnly = false, keyOf?: KeyFunction) {
     refuseNonFinite(kind, options, '')
-    this.spec = { kind, options }
+    this.spec = keyOf === undefined ? { kind, options } : { kind, options, keyedByCaller: true }
     this.engineOnly = engineOnly
     this.keyOf = keyOf
     binding.checkMiddleware(this.spec)
@@ -229,7 +229,7 @@ export const RateLimit = {
   new: (options: RateLimitOptions): NativeMiddleware => {
     const { key, ...rest } = options
     return typeof key === 'function'
-      ? new NativeMiddleware('rateLimitKeyed', rest, false, key)
+      ? new NativeMiddleware('rateLimit', rest, false, key)
       : new NativeMiddleware('rateLimit', options)
   },
 }

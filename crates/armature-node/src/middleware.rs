@@ -24,6 +24,8 @@ pub struct MiddlewareSpec {
     pub kind: String,
     /// The options, checked by the engine.
     pub options: serde_json::Value,
+    /// A rate limiter whose keys a JS function gives (`kind` is `rateLimit`).
+    pub keyed_by_caller: Option<bool>,
 }
 
 pub(crate) fn build_layers(specs: Option<Vec<MiddlewareSpec>>) -> Result<Layers, CodedError> {
@@ -43,7 +45,7 @@ pub(crate) fn build_inline(
     let mut layers: Vec<Arc<dyn Layer>> = Vec::new();
     let mut keyed = HashMap::new();
     for (index, spec) in specs.unwrap_or_default().into_iter().enumerate() {
-        if spec.kind == "rateLimitKeyed" {
+        if spec.keyed_by_caller == Some(true) {
             let limiter = middleware::rate_limit_from_json(spec.options).map_err(coded)?;
             keyed.insert(index as u32, limiter.clone());
             layers.push(limiter);

@@ -127,7 +127,6 @@ pub fn from_json(kind: &str, options: serde_json::Value) -> Result<Arc<dyn Layer
         "rateLimit" => Ok(Arc::new(RateLimit::new(RateLimitConfig::try_from(
             parse::<RateLimitOptions>(kind, options)?,
         )?)?)),
-        "rateLimitKeyed" => Ok(rate_limit_from_json(options)?),
         _ => Err(Error::invalid_option(format!(
             "unknown native middleware '{kind}'"
         ))),
