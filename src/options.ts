@@ -42,9 +42,8 @@ export function checkOptions(path: string, options: unknown, shape: Readonly<Rec
   }
   const keys = Object.keys(shape)
   for (const [key, value] of Object.entries(options)) {
-    const rule = shape[key]
     // `hasOwn`: `constructor` and `__proto__` are no options either.
-    if (rule === undefined || !Object.hasOwn(shape, key)) {
+    if (!Object.hasOwn(shape, key)) {
       const near = keys.length > 0 ? closest(key, keys) : undefined
       const hint =
         near !== undefined && distance(key.toLowerCase(), near.toLowerCase()) <= Math.max(2, Math.floor(near.length / 3))
@@ -53,6 +52,7 @@ export function checkOptions(path: string, options: unknown, shape: Readonly<Rec
       throw invalid(`${where(key)}: unknown option; ${hint}`)
     }
     if (value === undefined) continue
+    const rule = shape[key] as Rule
     const kinds: readonly Kind[] | undefined = typeof rule === 'function' ? undefined : typeof rule === 'string' ? [rule] : rule
     const problem =
       kinds === undefined

@@ -61,11 +61,12 @@ pub(crate) struct ConnectionState {
 }
 
 impl ConnectionState {
-    /// Counts a request until the returned guard is dropped.
-    pub(crate) fn request(self: &Arc<Self>) -> OpenRequest {
+    /// Counts an HTTP/2 request until the returned guard is dropped (only
+    /// HTTP/2's idle timer reads the counts).
+    pub(crate) fn http2_request(&self) -> OpenRequest<'_> {
         self.open.fetch_add(1, Ordering::AcqRel);
         self.requests.fetch_add(1, Ordering::AcqRel);
-        OpenRequest(self.clone())
+        OpenRequest(self)
     }
 
     /// Makes the close of this connection linger.
@@ -99,15 +100,9 @@ impl ConnectionState {
 }
 
 /// A request in [`ConnectionState::open`], until dropped.
-pub(crate) struct OpenRequest(Arc<ConnectionState>);
+pub(crate) struct OpenRequest<'a>(&'a ConnectionState);
 
-impl OpenRequest {
-    pub(crate) fn connection(&self) -> &ConnectionState {
-        &self.0
-    }
-}
-
-impl Drop for OpenRequest {
+impl Drop for OpenRequest<'_> {
     fn drop(&mut self) {
         self.0.open.fetch_sub(1, Ordering::AcqRel);
     }

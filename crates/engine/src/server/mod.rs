@@ -168,15 +168,17 @@ async fn run(
         let requests = state.clone();
         let service = service_fn(move |request| {
             let shared = shared.clone();
-            let open = requests.request();
+            let connection = requests.clone();
             // Boxed: hyper keeps room for the request's future inside every
             // connection, idle ones included; a pointer costs 16 bytes there.
             Box::pin(async move {
+                let open = (request.version() == http::Version::HTTP_2)
+                    .then(|| connection.http2_request());
                 let response = service::serve(&shared, request, remote_addr).await;
-                if response.extensions().get::<Linger>().is_some() {
-                    open.connection().linger();
-                }
                 drop(open);
+                if response.extensions().get::<Linger>().is_some() {
+                    connection.linger();
+                }
                 Ok::<_, std::convert::Infallible>(response.map(Full::new))
             })
         });
