@@ -168,15 +168,22 @@ impl<T> Slots<T> {
 
     /// The occupied entry `id` names, if its generation is current.
     fn entry(&self, id: u64) -> Option<&Entry<T>> {
-        let entry = self.entries.get(index_of(id))?;
-        let current = entry.generation == id >> INDEX_BITS && !matches!(entry.state, State::Vacant);
-        current.then_some(entry)
+        self.entries
+            .get(index_of(id))
+            .filter(|entry| entry.names(id))
     }
 
     fn entry_mut(&mut self, id: u64) -> Option<&mut Entry<T>> {
-        let entry = self.entries.get_mut(index_of(id))?;
-        let current = entry.generation == id >> INDEX_BITS && !matches!(entry.state, State::Vacant);
-        current.then_some(entry)
+        self.entries
+            .get_mut(index_of(id))
+            .filter(|entry| entry.names(id))
+    }
+}
+
+impl<T> Entry<T> {
+    /// Whether `id` is this occupied entry's current id.
+    fn names(&self, id: u64) -> bool {
+        self.generation == id >> INDEX_BITS && !matches!(self.state, State::Vacant)
     }
 }
 
