@@ -1,4 +1,3 @@
-import { hostname } from 'node:os'
 import type { MiddlewareSpec, WholeResponse } from '../index.js'
 import { binding } from './native.js'
 import { HttpError, HttpResponse } from './response.js'
@@ -137,7 +136,7 @@ export const Logger = {
   default: (): NativeMiddleware => Logger.json({}),
   /** JSON lines with these options. */
   json: (options: LoggerOptions): NativeMiddleware =>
-    new NativeMiddleware('logger', { ...options, pid: process.pid, hostname: hostname() }),
+    new NativeMiddleware('logger', options),
   /**
    * Your function gets each request's record instead; it runs on the JS
    * thread, as a JS middleware.

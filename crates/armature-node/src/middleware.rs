@@ -8,7 +8,8 @@ use std::sync::Arc;
 use armature_engine::http::{Request, Response};
 use std::collections::HashMap;
 
-use armature_engine::middleware::{self, ClientAddr, Flow, Layer, Layers, RateLimit};
+use armature_engine::json;
+use armature_engine::middleware::{ClientAddr, Flow, Layer, Layers, RateLimit};
 use armature_engine::Bytes;
 use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
@@ -32,7 +33,7 @@ pub(crate) fn build_layers(specs: Option<Vec<MiddlewareSpec>>) -> Result<Layers,
     specs
         .unwrap_or_default()
         .into_iter()
-        .map(|spec| middleware::from_json(&spec.kind, spec.options).map_err(coded))
+        .map(|spec| json::from_json(&spec.kind, spec.options).map_err(coded))
         .collect::<Result<Vec<Arc<dyn Layer>>, _>>()
         .map(Layers::from)
 }
@@ -46,11 +47,11 @@ pub(crate) fn build_inline(
     let mut keyed = HashMap::new();
     for (index, spec) in specs.unwrap_or_default().into_iter().enumerate() {
         if spec.keyed_by_caller == Some(true) {
-            let limiter = middleware::rate_limit_from_json(spec.options).map_err(coded)?;
+            let limiter = json::rate_limit_from_json(spec.options).map_err(coded)?;
             keyed.insert(index as u32, limiter.clone());
             layers.push(limiter);
         } else {
-            layers.push(middleware::from_json(&spec.kind, spec.options).map_err(coded)?);
+            layers.push(json::from_json(&spec.kind, spec.options).map_err(coded)?);
         }
     }
     Ok((Layers::from(layers), keyed))

@@ -11,6 +11,8 @@ mod app;
 mod batch;
 mod dispatch;
 mod error;
+#[cfg(feature = "json")]
+pub mod json;
 mod limits;
 pub mod middleware;
 mod problem;

@@ -5,14 +5,12 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
-
 use crate::Error;
 
 /// A size or a duration as given: a number or text with a unit.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "json", derive(serde::Deserialize), serde(untagged))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(untagged)]
 pub enum Amount {
     /// Bytes or milliseconds.
     Number(f64),

@@ -5,11 +5,11 @@
 
 #![cfg(feature = "ts")]
 
-use armature_engine::middleware::{
-    Algorithm, Coding, CompressionLevel, CompressionOptions, CorsOptions, Csp, Destination,
-    ETagOptions, Hsts, LogLevel, LoggerOptions, RateLimitOptions, RequestIdOptions,
-    SecurityHeadersOptions,
+use armature_engine::json::{
+    CompressionOptions, CorsOptions, Csp, ETagOptions, Hsts, LoggerOptions, RateLimitOptions,
+    RequestIdOptions, SecurityHeadersOptions,
 };
+use armature_engine::middleware::{Algorithm, Coding, CompressionLevel, Destination, LogLevel};
 use ts_rs::{Config, TS};
 
 fn declaration<T: TS>(cfg: &Config) -> String {

@@ -11,16 +11,19 @@ use http::header::{
 };
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode};
-use serde::Deserialize;
 
 use super::etag::NotModifiedType;
 use super::{add_vary, Flow, Layer};
 use crate::Error;
 
 /// A content coding the engine can produce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Deserialize),
+    serde(rename_all = "lowercase")
+)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "lowercase")]
 pub enum Coding {
     /// Brotli.
     Br,
@@ -43,26 +46,40 @@ impl Coding {
     }
 }
 
-/// Options of `Compression.new` (the `Compression` middleware), as JSON.
-#[derive(Debug, Default, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CompressionOptions {
-    /// Codings in the server's order of preference. @default ['br', 'zstd', 'gzip', 'deflate']
-    pub algorithms: Option<Vec<Coding>>,
-    /// Bodies smaller than this many bytes are sent as they are. @default 1024
-    pub min_size: Option<usize>,
+/// A [`Compression`] layer's settings, as a Rust caller gives them.
+#[derive(Debug, Clone)]
+pub struct CompressionConfig {
+    /// Codings in the server's order of preference; at least one.
+    pub algorithms: Vec<Coding>,
+    /// Bodies smaller than this many bytes are sent as they are.
+    pub min_size: usize,
     /// Media types worth compressing; an entry ending in `/` is a prefix.
-    /// @default ['text/', 'application/json', 'application/problem+json', 'application/javascript', 'application/xml', 'application/xhtml+xml', 'application/rss+xml', 'application/wasm', 'image/svg+xml']
-    pub content_types: Option<Vec<String>>,
-    /// Speed against size. @default 'default'
-    pub level: Option<CompressionLevel>,
+    pub content_types: Vec<String>,
+    /// Speed against size.
+    pub level: CompressionLevel,
+}
+
+/// Every coding (br first), bodies from 1 KiB, text and the common text-like
+/// types, the default level.
+impl Default for CompressionConfig {
+    fn default() -> Self {
+        Self {
+            algorithms: vec![Coding::Br, Coding::Zstd, Coding::Gzip, Coding::Deflate],
+            min_size: 1024,
+            content_types: DEFAULT_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+            level: CompressionLevel::default(),
+        }
+    }
 }
 
 /// How hard `Compression` works: speed against size.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, Default)]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Deserialize),
+    serde(rename_all = "lowercase")
+)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "lowercase")]
 pub enum CompressionLevel {
     /// The least work.
     Fastest,
@@ -88,54 +105,33 @@ const DEFAULT_TYPES: [&str; 9] = [
 /// Compresses answers whose type is worth it and whose size is not too small.
 #[derive(Debug)]
 pub struct Compression {
-    settings: Arc<Settings>,
-}
-
-#[derive(Debug)]
-struct Settings {
-    algorithms: Vec<Coding>,
-    min_size: usize,
-    content_types: Vec<String>,
-    level: CompressionLevel,
+    settings: Arc<CompressionConfig>,
 }
 
 impl Compression {
-    /// Checks the options.
-    pub fn new(options: CompressionOptions) -> Result<Self, Error> {
+    /// Checks the settings.
+    pub fn new(mut config: CompressionConfig) -> Result<Self, Error> {
         let invalid = |why: String| Error::invalid_option(format!("compression: {why}"));
-        let algorithms = options
-            .algorithms
-            .unwrap_or_else(|| vec![Coding::Br, Coding::Zstd, Coding::Gzip, Coding::Deflate]);
-        if algorithms.is_empty() {
+        if config.algorithms.is_empty() {
             return Err(invalid(
                 "algorithms is empty: leave Compression out instead".to_owned(),
             ));
         }
-        let level = options.level.unwrap_or_default();
-        let content_types = match options.content_types {
-            None => DEFAULT_TYPES.iter().map(|t| (*t).to_owned()).collect(),
-            Some(types) => {
-                if let Some(bad) = types.iter().find(|t| !t.contains('/')) {
-                    return Err(invalid(format!(
-                        "'{bad}' is not a media type (type/subtype, or a prefix like text/)"
-                    )));
-                }
-                types.iter().map(|t| t.to_ascii_lowercase()).collect()
-            }
-        };
-        let settings = Settings {
-            algorithms,
-            min_size: options.min_size.unwrap_or(1024),
-            content_types,
-            level,
-        };
+        if let Some(bad) = config.content_types.iter().find(|t| !t.contains('/')) {
+            return Err(invalid(format!(
+                "'{bad}' is not a media type (type/subtype, or a prefix like text/)"
+            )));
+        }
+        for media in &mut config.content_types {
+            media.make_ascii_lowercase();
+        }
         Ok(Self {
-            settings: Arc::new(settings),
+            settings: Arc::new(config),
         })
     }
 }
 
-impl Settings {
+impl CompressionConfig {
     fn compressible(&self, response: &Response<Bytes>) -> bool {
         let media = response.headers().get(CONTENT_TYPE).or_else(|| {
             let kept = response.extensions().get::<NotModifiedType>();
@@ -233,7 +229,7 @@ fn quality(accept: &str, coding: &str) -> f32 {
     star.unwrap_or(0.0)
 }
 
-impl Settings {
+impl CompressionConfig {
     fn apply(&self, coding: Option<Coding>, response: &mut Response<Bytes>) {
         let status = response.status();
         if status.is_informational()
@@ -333,7 +329,7 @@ mod tests {
 
     #[test]
     fn chooses_by_client_rank_then_server_order() {
-        let compression = Compression::new(CompressionOptions::default()).unwrap();
+        let compression = Compression::new(CompressionConfig::default()).unwrap();
         let cases = [
             ("gzip, br", Some(Coding::Br)),
             ("gzip;q=1, br;q=0.5", Some(Coding::Gzip)),

@@ -2,6 +2,7 @@
 //! `Access-Control-*` headers on the answers to allowed origins.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{
@@ -11,43 +12,68 @@ use http::header::{
 };
 use http::request::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode};
-use serde::Deserialize;
 
 use super::{add_vary, Flow, Layer};
 use crate::Error;
 
-/// A list, or `"*"` for any.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum Any<T> {
-    /// `"*"`.
-    All(String),
-    /// The list.
-    List(Vec<T>),
+/// Which origins may read answers.
+#[derive(Debug, Clone, Default)]
+pub enum AllowOrigins {
+    /// Any (`Access-Control-Allow-Origin: *`).
+    #[default]
+    Any,
+    /// These: exact (`https://app.example.com`) or a subdomain pattern
+    /// (`https://*.example.com`), checked by [`Cors::new`].
+    List(Vec<String>),
 }
 
-/// Options of `Cors.new` (the `Cors` middleware), as JSON.
-#[derive(Debug, Default, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CorsOptions {
-    /// Origins allowed to read answers: exact (`https://app.example.com`), a
-    /// subdomain pattern (`https://*.example.com`), or `'*'` for any.
-    /// @default '*'
-    // Checked by `Cors::new`, whose message names a wrong string: TS says which.
-    #[cfg_attr(feature = "ts", ts(type = "\"*\" | Array<string>", optional))]
-    pub origins: Option<Any<String>>,
-    /// Methods a preflight allows. @default ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE']
-    pub methods: Option<Vec<String>>,
-    /// Request headers a preflight allows; `'*'` allows what it asks for. @default '*'
-    #[cfg_attr(feature = "ts", ts(type = "\"*\" | Array<string>", optional))]
-    pub headers: Option<Any<String>>,
-    /// Allow credentials (cookies, Authorization); needs a list of origins. @default false
-    pub credentials: Option<bool>,
-    /// Seconds a browser may cache a preflight answer. @default none sent
-    pub max_age: Option<u64>,
-    /// Response headers that scripts may read. @default none
-    pub expose_headers: Option<Vec<String>>,
+/// Which request headers a preflight allows.
+#[derive(Debug, Clone, Default)]
+pub enum AllowHeaders {
+    /// Whatever the preflight asks for.
+    #[default]
+    Requested,
+    /// These.
+    List(Vec<HeaderName>),
+}
+
+/// A [`Cors`] layer's settings, as a Rust caller gives them.
+#[derive(Debug, Clone)]
+pub struct CorsConfig {
+    /// Origins allowed to read answers.
+    pub origins: AllowOrigins,
+    /// Methods a preflight allows.
+    pub methods: Vec<Method>,
+    /// Request headers a preflight allows.
+    pub headers: AllowHeaders,
+    /// Allow credentials (cookies, Authorization); needs a list of origins.
+    pub credentials: bool,
+    /// How long a browser may cache a preflight answer (sent in whole seconds).
+    pub max_age: Option<Duration>,
+    /// Response headers that scripts may read.
+    pub expose_headers: Vec<HeaderName>,
+}
+
+/// Any origin; GET, HEAD, PUT, PATCH, POST and DELETE; the headers asked for;
+/// no credentials.
+impl Default for CorsConfig {
+    fn default() -> Self {
+        Self {
+            origins: AllowOrigins::Any,
+            methods: vec![
+                Method::GET,
+                Method::HEAD,
+                Method::PUT,
+                Method::PATCH,
+                Method::POST,
+                Method::DELETE,
+            ],
+            headers: AllowHeaders::Requested,
+            credentials: false,
+            max_age: None,
+            expose_headers: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -71,22 +97,14 @@ pub struct Cors {
     expose: Option<HeaderValue>,
 }
 
-const DEFAULT_METHODS: &str = "GET, HEAD, PUT, PATCH, POST, DELETE";
-
 impl Cors {
-    /// Checks the options: origin patterns, method and header names, and
-    /// credentials only with listed origins.
-    pub fn new(options: CorsOptions) -> Result<Self, Error> {
+    /// Checks the settings: origin patterns, and credentials only with listed
+    /// origins.
+    pub fn new(config: CorsConfig) -> Result<Self, Error> {
         let invalid = |why: String| Error::invalid_option(format!("cors: {why}"));
-        let origins = match options.origins {
-            None => Origins::Any,
-            Some(Any::All(star)) if star == "*" => Origins::Any,
-            Some(Any::All(other)) => {
-                return Err(invalid(format!(
-                    "origins must be \"*\" or a list, got \"{other}\""
-                )))
-            }
-            Some(Any::List(list)) => {
+        let origins = match config.origins {
+            AllowOrigins::Any => Origins::Any,
+            AllowOrigins::List(list) => {
                 let mut exact = Vec::new();
                 let mut wildcard = Vec::new();
                 for origin in list {
@@ -114,44 +132,24 @@ impl Cors {
                 Origins::List { exact, wildcard }
             }
         };
-        let credentials = options.credentials.unwrap_or(false);
-        if credentials && matches!(origins, Origins::Any) {
+        if config.credentials && matches!(origins, Origins::Any) {
             return Err(invalid(
                 "credentials need a list of origins: browsers refuse credentials with any origin"
                     .to_owned(),
             ));
         }
-        let methods = match options.methods {
-            None => HeaderValue::from_static(DEFAULT_METHODS),
-            Some(methods) => {
-                for method in &methods {
-                    Method::from_bytes(method.as_bytes())
-                        .map_err(|_| invalid(format!("'{method}' is not a method")))?;
-                }
-                list_value(&methods).map_err(invalid)?
-            }
+        let headers = match &config.headers {
+            AllowHeaders::Requested => None,
+            AllowHeaders::List(names) => Some(list_value(names.iter().map(HeaderName::as_str))),
         };
-        let headers = match options.headers {
-            None => None,
-            Some(Any::All(star)) if star == "*" => None,
-            Some(Any::All(other)) => {
-                return Err(invalid(format!(
-                    "headers must be \"*\" or a list, got \"{other}\""
-                )))
-            }
-            Some(Any::List(names)) => Some(header_names(&names).map_err(invalid)?),
-        };
-        let expose = options
-            .expose_headers
-            .map(|names| header_names(&names))
-            .transpose()
-            .map_err(invalid)?;
+        let expose = (!config.expose_headers.is_empty())
+            .then(|| list_value(config.expose_headers.iter().map(HeaderName::as_str)));
         Ok(Self {
             origins,
-            methods,
+            methods: list_value(config.methods.iter().map(Method::as_str)),
             headers,
-            credentials,
-            max_age: options.max_age.map(HeaderValue::from),
+            credentials: config.credentials,
+            max_age: config.max_age.map(|age| HeaderValue::from(age.as_secs())),
             expose,
         })
     }
@@ -211,17 +209,11 @@ impl Cors {
     }
 }
 
-fn list_value(items: &[String]) -> Result<HeaderValue, String> {
-    HeaderValue::from_str(&items.join(", "))
-        .map_err(|_| format!("'{}' cannot be sent in a header", items.join(", ")))
-}
-
-fn header_names(names: &[String]) -> Result<HeaderValue, String> {
-    for name in names {
-        HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| format!("'{name}' is not a header name"))?;
-    }
-    list_value(names)
+/// `a, b, c`: methods and header names are tokens, which header values
+/// always hold.
+fn list_value<'a>(items: impl Iterator<Item = &'a str>) -> HeaderValue {
+    let list = items.collect::<Vec<_>>().join(", ");
+    HeaderValue::from_str(&list).expect("tokens are a valid header value")
 }
 
 /// The headers the answer to an allowed actual request gets.
@@ -285,9 +277,9 @@ mod tests {
 
     fn cors(origins: &[&str]) -> Cors {
         let origins = origins.iter().map(|o| (*o).to_owned()).collect();
-        Cors::new(CorsOptions {
-            origins: Some(Any::List(origins)),
-            ..CorsOptions::default()
+        Cors::new(CorsConfig {
+            origins: AllowOrigins::List(origins),
+            ..CorsConfig::default()
         })
         .unwrap()
     }

@@ -12,24 +12,13 @@ use http::header::{
 };
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
-use serde::Deserialize;
 
 use super::{Flow, Layer};
 use crate::problem::problem;
-use crate::Error;
 
 /// The `Content-Type` a 304 answer would have had, kept for outer middleware.
 #[derive(Debug, Clone)]
 pub(crate) struct NotModifiedType(pub(crate) HeaderValue);
-
-/// Options of `ETag.new` (the `ETag` middleware), as JSON.
-#[derive(Debug, Default, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ETagOptions {
-    /// Make weak tags (`W/"…"`): equal meaning, not byte for byte. @default false
-    pub weak: Option<bool>,
-}
 
 /// Tags answers and answers conditional requests.
 #[derive(Debug)]
@@ -38,11 +27,9 @@ pub struct ETag {
 }
 
 impl ETag {
-    /// Reads the options.
-    pub fn new(options: ETagOptions) -> Result<Self, Error> {
-        Ok(Self {
-            weak: options.weak.unwrap_or(false),
-        })
+    /// Strong tags (byte for byte), or weak ones (`W/"…"`: equal meaning).
+    pub fn new(weak: bool) -> Self {
+        Self { weak }
     }
 }
 

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http::request::Parts;
 use http::HeaderName;
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{Flow, Layer};
@@ -24,35 +23,46 @@ const PERIOD: Duration = Duration::from_millis(20);
 /// that lines from Node's own writes to the same stream are not cut into.
 const WRITE_MAX: usize = 4096;
 
-/// Options of `Logger.json` (the `Logger` middleware), as JSON.
-#[derive(Debug, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LoggerOptions {
-    /// The least level written. Answers log at `info`, 4xx at `warn` and 5xx at
-    /// `error`, so `'warn'` logs only failures.
-    /// @default 'info'
-    pub level: Option<LogLevel>,
-    /// Fields added to every line, e.g. `{ service: 'api' }`. @default none
-    #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>", optional))]
+/// A [`Logger`]'s settings, as a Rust caller gives them.
+#[derive(Debug, Clone)]
+pub struct LoggerConfig {
+    /// The least level written. Answers log at `info`, 4xx at `warn` and 5xx
+    /// at `error`, so `Warn` logs only failures.
+    pub level: LogLevel,
+    /// Fields added to every line, e.g. `{ "service": "api" }`.
     pub fields: Map<String, Value>,
-    /// The stream lines go to. @default 'stdout'
-    pub destination: Option<Destination>,
-    /// The header whose request id lines report (see `RequestId`). @default 'x-request-id'
-    pub request_id_header: Option<String>,
-    /// This process, as pino writes it (JS gives `process.pid`).
-    #[cfg_attr(feature = "ts", ts(skip))]
+    /// The stream lines go to.
+    pub destination: Destination,
+    /// The header whose request id lines report (see `RequestId`).
+    pub request_id_header: HeaderName,
+    /// This process, as pino writes it.
     pub pid: u32,
-    /// This machine, as pino writes it (JS gives `os.hostname()`).
-    #[cfg_attr(feature = "ts", ts(skip))]
+    /// This machine, as pino writes it.
     pub hostname: String,
 }
 
+/// `info` and above to stdout, with this process's id and host name.
+impl Default for LoggerConfig {
+    fn default() -> Self {
+        Self {
+            level: LogLevel::default(),
+            fields: Map::new(),
+            destination: Destination::default(),
+            request_id_header: HeaderName::from_static("x-request-id"),
+            pid: std::process::id(),
+            hostname: gethostname::gethostname().to_string_lossy().into_owned(),
+        }
+    }
+}
+
 /// pino's levels, least severe first; `silent` writes nothing.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, Default)]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Deserialize),
+    serde(rename_all = "lowercase")
+)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "lowercase")]
 pub enum LogLevel {
     /// 10.
     Trace,
@@ -87,9 +97,13 @@ impl LogLevel {
 }
 
 /// Where lines go; the value indexes [`SINKS`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Deserialize),
+    serde(rename_all = "lowercase")
+)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "lowercase")]
 pub enum Destination {
     /// The process's standard output.
     #[default]
@@ -242,11 +256,8 @@ struct Settings {
 }
 
 impl Logger {
-    /// Checks the options and serialises the fixed part of every line.
-    pub fn new(options: LoggerOptions) -> Result<Self, Error> {
-        let invalid = |why: String| Error::invalid_option(format!("logger: {why}"));
-        let threshold = options.level.unwrap_or_default().threshold();
-        let destination = options.destination.unwrap_or_default();
+    /// Checks the fields and serialises the fixed part of every line.
+    pub fn new(config: LoggerConfig) -> Result<Self, Error> {
         let reserved = [
             "level",
             "time",
@@ -257,34 +268,29 @@ impl Logger {
             "responseTime",
             "msg",
         ];
-        if let Some(name) = options
+        if let Some(name) = config
             .fields
             .keys()
             .find(|name| reserved.contains(&name.as_str()))
         {
-            return Err(invalid(format!(
-                "the field '{name}' is written by the logger itself"
+            return Err(Error::invalid_option(format!(
+                "logger: the field '{name}' is written by the logger itself"
             )));
         }
-        let name = options
-            .request_id_header
-            .unwrap_or_else(|| "x-request-id".to_owned());
-        let request_id = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| invalid(format!("'{name}' is not a valid header name")))?;
         let mut fixed = format!(
             "\"pid\":{},\"hostname\":{}",
-            options.pid,
-            Value::from(options.hostname)
+            config.pid,
+            Value::from(config.hostname)
         );
-        for (name, value) in &options.fields {
+        for (name, value) in &config.fields {
             fixed.push_str(&format!(",{}:{}", Value::from(name.as_str()), value));
         }
         Ok(Self {
             settings: Arc::new(Settings {
-                threshold,
+                threshold: config.level.threshold(),
                 fixed,
-                request_id,
-                destination,
+                request_id: config.request_id_header,
+                destination: config.destination,
             }),
         })
     }

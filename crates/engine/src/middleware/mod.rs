@@ -23,23 +23,19 @@ use bytes::Bytes;
 use http::header::VARY;
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Response};
-use serde::de::DeserializeOwned;
 
-pub use crate::units::Amount;
-use crate::Error;
-pub use compression::{Coding, Compression, CompressionLevel, CompressionOptions};
-pub use cors::{Any, Cors, CorsOptions};
-pub use etag::{ETag, ETagOptions};
+pub use compression::{Coding, Compression, CompressionConfig, CompressionLevel};
+pub use cors::{AllowHeaders, AllowOrigins, Cors, CorsConfig};
+pub use etag::ETag;
 pub(crate) use logger::flush as flush_logs;
-pub use logger::{Destination, LogLevel, Logger, LoggerOptions};
-pub use rate_limit::{
-    Algorithm, ClientAddr, Decision, KeySpec, RateLimit, RateLimitConfig, RateLimitKey,
-    RateLimitOptions, TrustProxy,
-};
-pub use request_id::{RequestId, RequestIdOptions};
+pub use logger::{Destination, LogLevel, Logger, LoggerConfig};
+pub use rate_limit::{Algorithm, ClientAddr, Decision, RateLimit, RateLimitConfig, RateLimitKey};
+pub use request_id::{RequestId, RequestIdConfig};
 pub use route_limits::{BodyLimit, Timeout};
 pub(crate) use route_limits::{BodySize, HandlerTime};
-pub use security_headers::{Csp, Hsts, SecurityHeaders, SecurityHeadersOptions, Toggle};
+pub use security_headers::{
+    default_policy, SecurityHeaders, SecurityHeadersConfig, StrictTransportSecurity,
+};
 
 /// Work a layer left for the response, run once it exists.
 pub type After = Box<dyn FnOnce(&mut Response<Bytes>) + Send>;
@@ -92,95 +88,6 @@ pub(crate) fn after(afters: Vec<After>, response: &mut Response<Bytes>) {
     }
 }
 
-/// A rate limiter whose keys the caller gives to [`RateLimit::check`], from
-/// its options as JSON.
-pub fn rate_limit_from_json(options: serde_json::Value) -> Result<Arc<RateLimit>, Error> {
-    let options: RateLimitOptions = parse("rateLimit", options)?;
-    if options.key.is_some() {
-        return Err(Error::invalid_option(
-            "rateLimit: a limiter keyed by its caller takes no key option",
-        ));
-    }
-    let config = RateLimitConfig {
-        key: RateLimitKey::Caller,
-        ..RateLimitConfig::try_from(options)?
-    };
-    Ok(Arc::new(RateLimit::new(config)?))
-}
-
-/// Builds the middleware named `kind` from its options as JSON, as bindings
-/// pass them; a bad option is an [`Error::is_invalid_option`] naming it.
-pub fn from_json(kind: &str, options: serde_json::Value) -> Result<Arc<dyn Layer>, Error> {
-    match kind {
-        "securityHeaders" => Ok(Arc::new(SecurityHeaders::new(parse(kind, options)?)?)),
-        "requestId" => Ok(Arc::new(RequestId::new(parse(kind, options)?)?)),
-        "cors" => Ok(Arc::new(Cors::new(parse(kind, options)?)?)),
-        "compression" => Ok(Arc::new(Compression::new(parse(kind, options)?)?)),
-        "logger" => Ok(Arc::new(Logger::new(parse(kind, options)?)?)),
-        "bodyLimit" => Ok(Arc::new(BodyLimit::try_from(parse::<Amount>(
-            kind, options,
-        )?)?)),
-        "timeout" => Ok(Arc::new(Timeout::try_from(parse::<Amount>(
-            kind, options,
-        )?)?)),
-        "etag" => Ok(Arc::new(ETag::new(parse(kind, options)?)?)),
-        "rateLimit" => Ok(Arc::new(RateLimit::new(RateLimitConfig::try_from(
-            parse::<RateLimitOptions>(kind, options)?,
-        )?)?)),
-        _ => Err(Error::invalid_option(format!(
-            "unknown native middleware '{kind}'"
-        ))),
-    }
-}
-
-/// Reads `kind`'s options; the error names the key that is wrong
-/// (`cors options: maxAge: invalid type: …`).
-fn parse<T: DeserializeOwned>(kind: &str, options: serde_json::Value) -> Result<T, Error> {
-    serde_path_to_error::deserialize(options).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        let at = if path == "." {
-            String::new()
-        } else {
-            format!("{path}: ")
-        };
-        let message = plain_types(&inner.to_string());
-        let hint = did_you_mean(&message).unwrap_or_default();
-        Error::invalid_option(format!("{kind} options: {at}{message}{hint}"))
-    })
-}
-
-/// serde names Rust's integer types (`expected u64`); JS users read what
-/// the number must be.
-fn plain_types(message: &str) -> String {
-    ["u8", "u16", "u32", "u64", "usize"]
-        .iter()
-        .fold(message.to_owned(), |message, ty| {
-            message.replace(
-                &format!("expected {ty}"),
-                "expected a whole number of at least 0",
-            )
-        })
-}
-
-/// For serde's "unknown field `x`, expected one of `a`, `b`", the closest
-/// valid name, as `; did you mean a?`. serde gives the names only in that
-/// message, so it is read back from it.
-fn did_you_mean(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (unknown, expected) = rest.split_once('`')?;
-    let (distance, name) = expected
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(|name| {
-            let distance = strsim::levenshtein(&unknown.to_lowercase(), &name.to_lowercase());
-            (distance, name)
-        })
-        .min()?;
-    (distance <= (name.len() / 3).max(2)).then(|| format!("; did you mean {name}?"))
-}
-
 /// Adds `name` to the response's `Vary` unless it is there (or `Vary: *`),
 /// so that middleware which each vary the answer keep one correct list.
 pub(crate) fn add_vary(headers: &mut HeaderMap, name: &'static str) {
@@ -193,39 +100,5 @@ pub(crate) fn add_vary(headers: &mut HeaderMap, name: &'static str) {
     });
     if !present {
         headers.append(VARY, HeaderValue::from_static(name));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::did_you_mean;
-
-    #[test]
-    fn suggests_the_closest_known_field() {
-        let message = "unknown field `windw`, expected one of `limit`, `window`, `key`";
-        assert_eq!(
-            did_you_mean(message).as_deref(),
-            Some("; did you mean window?")
-        );
-        assert_eq!(
-            did_you_mean("unknown field `orign`, expected `origins` or `methods`").as_deref(),
-            Some("; did you mean origins?")
-        );
-        assert_eq!(
-            did_you_mean("unknown field `zzzzzz`, expected `weak`"),
-            None
-        );
-        assert_eq!(
-            did_you_mean("invalid type: string \"x\", expected u64"),
-            None
-        );
-    }
-
-    #[test]
-    fn names_numbers_as_js_users_know_them() {
-        assert_eq!(
-            super::plain_types("invalid value: integer `-1`, expected u64"),
-            "invalid value: integer `-1`, expected a whole number of at least 0"
-        );
     }
 }

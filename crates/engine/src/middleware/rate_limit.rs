@@ -10,74 +10,23 @@ use std::time::{Duration, Instant};
 use http::header::{HeaderName, RETRY_AFTER};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode};
-use serde::Deserialize;
 
 use super::{Flow, Layer};
 use crate::problem::problem;
-use crate::units::{self, Amount};
 use crate::Error;
 
 /// The client's address, put on a request before native middleware see it.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub SocketAddr);
 
-/// How clients are told apart.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum KeySpec {
-    /// `"ip"`.
-    Name(String),
-    /// `{ "header": "x-api-key" }`.
-    Header {
-        /// The header whose value is the key.
-        header: String,
-    },
-}
-
-/// Options of `RateLimit.new` (the `RateLimit` middleware), as JSON.
-#[derive(Debug, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RateLimitOptions {
-    /// Requests a client may make per window.
-    pub limit: f64,
-    /// The window: milliseconds or text (`'1m'`, `'30s'`).
-    #[cfg_attr(feature = "ts", ts(inline))]
-    pub window: Amount,
-    /// What tells clients apart: `'ip'` (the peer's address, or with `trustProxy`
-    /// the one the proxies saw) or `{ header: 'x-api-key' }`.
-    /// @default 'ip'
-    #[cfg_attr(feature = "ts", ts(type = "\"ip\" | { header: string }", optional))]
-    pub key: Option<KeySpec>,
-    /// `slidingWindow` weighs the last window by how much of it still overlaps
-    /// (smooth, no bursts at window edges); `tokenBucket` refills `limit` tokens
-    /// evenly over the window.
-    /// @default 'slidingWindow'
-    pub algorithm: Option<Algorithm>,
-    /// Proxies in front whose `X-Forwarded-For` (or `Forwarded`) is trusted: the
-    /// client is the address the outermost trusted one saw. `true` is one.
-    /// @default false
-    #[cfg_attr(feature = "ts", ts(inline))]
-    pub trust_proxy: Option<TrustProxy>,
-    /// Clients remembered at most; idle ones, then the least recently seen, are forgotten first. @default 100000
-    pub max_keys: Option<f64>,
-}
-
-/// Proxies trusted in front: `true` is one.
-#[derive(Debug, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(untagged)]
-pub enum TrustProxy {
-    /// None, or one.
-    Flag(bool),
-    /// How many.
-    Hops(f64),
-}
-
 /// How `RateLimit` counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Deserialize),
+    serde(rename_all = "camelCase")
+)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase")]
 pub enum Algorithm {
     /// The last window weighed by how much of it still overlaps.
     #[default]
@@ -130,42 +79,6 @@ impl RateLimitConfig {
     }
 }
 
-/// Reads the JSON shape, naming what is wrong.
-impl TryFrom<RateLimitOptions> for RateLimitConfig {
-    type Error = Error;
-
-    fn try_from(options: RateLimitOptions) -> Result<Self, Error> {
-        let invalid = |why: String| Error::invalid_option(format!("rateLimit: {why}"));
-        let mut config = Self::new(
-            whole("limit", options.limit)?,
-            units::duration("rateLimit: window", &options.window)?,
-        );
-        let trusted_proxies = match options.trust_proxy {
-            None | Some(TrustProxy::Flag(false)) => 0,
-            Some(TrustProxy::Flag(true)) => 1,
-            Some(TrustProxy::Hops(hops)) => whole("trustProxy", hops)? as usize,
-        };
-        config.key = match options.key {
-            None => RateLimitKey::Ip { trusted_proxies },
-            Some(KeySpec::Name(name)) if name == "ip" => RateLimitKey::Ip { trusted_proxies },
-            Some(KeySpec::Name(other)) => {
-                return Err(invalid(format!(
-                    "key '{other}' is not 'ip' or {{ header }}"
-                )))
-            }
-            Some(KeySpec::Header { header }) => RateLimitKey::Header(
-                HeaderName::from_bytes(header.as_bytes())
-                    .map_err(|_| invalid(format!("'{header}' is not a valid header name")))?,
-            ),
-        };
-        config.algorithm = options.algorithm.unwrap_or_default();
-        if let Some(max_keys) = options.max_keys {
-            config.max_keys = whole("maxKeys", max_keys)? as usize;
-        }
-        Ok(config)
-    }
-}
-
 /// What a client has used.
 #[derive(Debug, Clone, Copy)]
 struct Usage {
@@ -198,15 +111,6 @@ pub struct RateLimit {
     max_keys: usize,
     store: Mutex<HashMap<String, Usage>>,
     policy: HeaderValue,
-}
-
-fn whole(name: &str, value: f64) -> Result<u64, Error> {
-    crate::units::whole(
-        &format!("rateLimit: {name}"),
-        value,
-        1,
-        crate::units::MAX_SAFE_INTEGER,
-    )
 }
 
 impl RateLimit {

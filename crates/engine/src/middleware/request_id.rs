@@ -5,21 +5,28 @@ use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
 use http::{HeaderName, HeaderValue, Response};
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::{Flow, Layer};
-use crate::{Error, PROBLEM_JSON};
+use crate::PROBLEM_JSON;
 
-/// Options of `RequestId.new` (the `RequestId` middleware), as JSON.
-#[derive(Debug, Default, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RequestIdOptions {
-    /// The header that carries the id, on the request and the response. @default 'x-request-id'
-    pub header: Option<String>,
-    /// Keep an id the client sent when it is 1–128 URL-safe characters. @default true
-    pub trust_incoming: Option<bool>,
+/// A [`RequestId`] layer's settings, as a Rust caller gives them.
+#[derive(Debug, Clone)]
+pub struct RequestIdConfig {
+    /// The header that carries the id, on the request and the response.
+    pub header: HeaderName,
+    /// Keep an id the client sent when it is 1–128 URL-safe characters.
+    pub trust_incoming: bool,
+}
+
+/// `x-request-id`, trusting well-formed incoming ids.
+impl Default for RequestIdConfig {
+    fn default() -> Self {
+        Self {
+            header: HeaderName::from_static("x-request-id"),
+            trust_incoming: true,
+        }
+    }
 }
 
 /// The longest incoming id kept.
@@ -33,16 +40,12 @@ pub struct RequestId {
 }
 
 impl RequestId {
-    /// Checks the header name.
-    pub fn new(options: RequestIdOptions) -> Result<Self, Error> {
-        let name = options.header.unwrap_or_else(|| "x-request-id".to_owned());
-        let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-            Error::invalid_option(format!("requestId: '{name}' is not a valid header name"))
-        })?;
-        Ok(Self {
-            header,
-            trust_incoming: options.trust_incoming.unwrap_or(true),
-        })
+    /// A layer with these settings.
+    pub fn new(config: RequestIdConfig) -> Self {
+        Self {
+            header: config.header,
+            trust_incoming: config.trust_incoming,
+        }
     }
 }
 

@@ -3,106 +3,78 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use http::request::Parts;
 use http::{HeaderName, HeaderValue};
-use serde::Deserialize;
 
 use super::{Flow, Layer};
 use crate::Error;
 
-/// A setting that is on with a value, or switched off with `false`.
-#[derive(Debug)]
-pub enum Toggle<T> {
-    /// `false` (`true` keeps the default).
-    Off(bool),
-    /// The value.
-    On(T),
+/// `Strict-Transport-Security` settings. Preloading needs a year and subdomains.
+#[derive(Debug, Clone)]
+pub struct StrictTransportSecurity {
+    /// How long browsers remember to use HTTPS (sent in whole seconds).
+    pub max_age: Duration,
+    /// Covers subdomains too.
+    pub include_sub_domains: bool,
+    /// Asks to be preloaded into browsers.
+    pub preload: bool,
 }
 
-/// By hand rather than `untagged`, so that a bad value gets the value's own
-/// error (naming its field), not "did not match any variant".
-impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Toggle<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match serde_json::Value::deserialize(deserializer)? {
-            serde_json::Value::Bool(on) => Ok(Self::Off(on)),
-            value => serde_path_to_error::deserialize(value)
-                .map(Self::On)
-                .map_err(|error| match error.path().to_string() {
-                    path if path == "." => serde::de::Error::custom(error.into_inner()),
-                    path => serde::de::Error::custom(format!("{path}: {}", error.into_inner())),
-                }),
+/// A year, subdomains included, no preload.
+impl Default for StrictTransportSecurity {
+    fn default() -> Self {
+        Self {
+            max_age: Duration::from_secs(YEAR),
+            include_sub_domains: true,
+            preload: false,
         }
     }
 }
 
-/// `Strict-Transport-Security` settings. Preloading needs a year and subdomains.
-#[derive(Debug, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(ts_rs::TS),
-    ts(optional_fields, rename = "StrictTransportSecurity")
-)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Hsts {
-    /// Seconds browsers remember to use HTTPS. @default 31536000
-    pub max_age: Option<u64>,
-    /// Covers subdomains too. @default true
-    pub include_sub_domains: Option<bool>,
-    /// Asks to be preloaded into browsers. @default false
-    pub preload: Option<bool>,
+/// A [`SecurityHeaders`] layer's settings, as a Rust caller gives them; the
+/// default is helmet's set.
+#[derive(Debug, Clone)]
+pub struct SecurityHeadersConfig {
+    /// `Content-Security-Policy` directives by name (`img-src`), each with its
+    /// sources; `None` sends no policy.
+    pub content_security_policy: Option<BTreeMap<String, Vec<String>>>,
+    /// `Strict-Transport-Security`; `None` sends none.
+    pub strict_transport_security: Option<StrictTransportSecurity>,
+    /// Every other header; one named here wins over the two above.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
-/// `Content-Security-Policy` settings.
-#[derive(Debug, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(ts_rs::TS),
-    ts(optional_fields, rename = "ContentSecurityPolicy")
-)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Csp {
-    /// Directives by name (`'img-src'`), each a list of sources, or `false` to
-    /// drop a default one.
-    /// @example { 'img-src': ["'self'", 'https://cdn.example.com'] }
-    #[serde(default)]
-    #[cfg_attr(
-        feature = "ts",
-        ts(type = "Record<string, Array<string> | false>", optional)
-    )]
-    pub directives: BTreeMap<String, Toggle<Vec<String>>>,
-    /// Start from the default directives. @default true
-    pub use_defaults: Option<bool>,
-}
-
-/// Options of `SecurityHeaders.new` (the `SecurityHeaders` middleware), as
-/// JSON; every header is only set when the response has none.
-#[derive(Debug, Default, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SecurityHeadersOptions {
-    /// `Content-Security-Policy`; `false` sends no policy.
-    /// @default helmet's policy: `default-src 'self'`, `script-src 'self'`, `object-src 'none'`, …
-    #[cfg_attr(feature = "ts", ts(type = "false | ContentSecurityPolicy", optional))]
-    pub content_security_policy: Option<Toggle<Csp>>,
-    /// `Strict-Transport-Security`; `false` sends none.
-    /// @default { maxAge: 31536000, includeSubDomains: true, preload: false }
-    #[cfg_attr(feature = "ts", ts(type = "false | StrictTransportSecurity", optional))]
-    pub strict_transport_security: Option<Toggle<Hsts>>,
-    /// Any other header by name: a value replaces the default, `false` drops it.
-    /// Defaults: `cross-origin-opener-policy: same-origin`,
-    /// `cross-origin-resource-policy: same-origin`, `origin-agent-cluster: ?1`,
-    /// `referrer-policy: no-referrer`, `x-content-type-options: nosniff`,
-    /// `x-dns-prefetch-control: off`, `x-download-options: noopen`,
-    /// `x-frame-options: SAMEORIGIN`, `x-permitted-cross-domain-policies: none`,
-    /// `x-xss-protection: 0`.
-    /// @example { 'x-frame-options': 'DENY', 'x-download-options': false }
-    #[serde(default)]
-    #[cfg_attr(feature = "ts", ts(type = "Record<string, string | false>", optional))]
-    pub headers: BTreeMap<String, Toggle<String>>,
+impl Default for SecurityHeadersConfig {
+    fn default() -> Self {
+        Self {
+            content_security_policy: Some(default_policy()),
+            strict_transport_security: Some(StrictTransportSecurity::default()),
+            headers: DEFAULTS
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        HeaderName::from_static(name),
+                        HeaderValue::from_static(value),
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 /// helmet's default Content-Security-Policy directives.
+pub fn default_policy() -> BTreeMap<String, Vec<String>> {
+    CSP_DEFAULTS
+        .iter()
+        .map(|(name, sources)| {
+            let sources = sources.iter().map(|s| (*s).to_owned()).collect();
+            ((*name).to_owned(), sources)
+        })
+        .collect()
+}
+
 const CSP_DEFAULTS: [(&str, &[&str]); 11] = [
     ("default-src", &["'self'"]),
     ("base-uri", &["'self'"]),
@@ -140,121 +112,53 @@ pub struct SecurityHeaders {
 }
 
 impl SecurityHeaders {
-    /// Builds the header set, rejecting values that cannot be sent.
-    pub fn new(options: SecurityHeadersOptions) -> Result<Self, Error> {
+    /// Builds the header set, rejecting a policy or HSTS setting that
+    /// browsers would misread.
+    pub fn new(config: SecurityHeadersConfig) -> Result<Self, Error> {
         let invalid = |why: String| Error::invalid_option(format!("securityHeaders: {why}"));
-        let mut headers: BTreeMap<String, String> = DEFAULTS
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
-            .collect();
-        match options.content_security_policy {
-            Some(Toggle::Off(false)) => {}
-            Some(Toggle::On(csp)) => {
-                headers.insert(
-                    "content-security-policy".into(),
-                    csp_value(csp).map_err(invalid)?,
-                );
-            }
-            Some(Toggle::Off(true)) | None => {
-                let csp = Csp {
-                    directives: BTreeMap::new(),
-                    use_defaults: None,
-                };
-                headers.insert(
-                    "content-security-policy".into(),
-                    csp_value(csp).map_err(invalid)?,
-                );
+        let mut headers = Vec::with_capacity(config.headers.len() + 2);
+        if let Some(policy) = config.content_security_policy {
+            let value = csp_value(policy).map_err(invalid)?;
+            headers.push((http::header::CONTENT_SECURITY_POLICY, value));
+        }
+        if let Some(hsts) = config.strict_transport_security {
+            let value = hsts_value(&hsts).map_err(invalid)?;
+            headers.push((http::header::STRICT_TRANSPORT_SECURITY, value));
+        }
+        for (name, value) in config.headers {
+            match headers.iter_mut().find(|(known, _)| *known == name) {
+                Some(slot) => slot.1 = value,
+                None => headers.push((name, value)),
             }
         }
-        match options.strict_transport_security {
-            Some(Toggle::Off(false)) => {}
-            Some(Toggle::On(hsts)) => {
-                headers.insert(
-                    "strict-transport-security".into(),
-                    hsts_value(&hsts).map_err(invalid)?,
-                );
-            }
-            Some(Toggle::Off(true)) | None => {
-                let hsts = Hsts {
-                    max_age: None,
-                    include_sub_domains: None,
-                    preload: None,
-                };
-                headers.insert(
-                    "strict-transport-security".into(),
-                    hsts_value(&hsts).map_err(invalid)?,
-                );
-            }
-        }
-        for (name, value) in options.headers {
-            let name = name.to_ascii_lowercase();
-            match value {
-                Toggle::Off(false) => {
-                    headers.remove(&name);
-                }
-                Toggle::Off(true) => {}
-                Toggle::On(value) => {
-                    headers.insert(name, value);
-                }
-            }
-        }
-        let headers = headers
-            .into_iter()
-            .map(|(name, value)| {
-                let header = HeaderName::from_bytes(name.as_bytes())
-                    .map_err(|_| invalid(format!("'{name}' is not a valid header name")))?;
-                let value = HeaderValue::from_str(&value).map_err(|_| {
-                    invalid(format!("the value of '{name}' is not a valid header value"))
-                })?;
-                Ok((header, value))
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
         Ok(Self {
             headers: headers.into(),
         })
     }
 }
 
-fn csp_value(csp: Csp) -> Result<String, String> {
-    let mut directives: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    if csp.use_defaults.unwrap_or(true) {
-        for (name, sources) in CSP_DEFAULTS {
-            directives.insert(
-                name.to_owned(),
-                sources.iter().map(|s| (*s).to_owned()).collect(),
-            );
-        }
-    }
-    for (name, sources) in csp.directives {
+fn csp_value(directives: BTreeMap<String, Vec<String>>) -> Result<HeaderValue, String> {
+    for (name, sources) in &directives {
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
             return Err(format!(
                 "Content-Security-Policy directive '{name}' is not a directive name (lower-case, as in 'script-src')"
             ));
         }
-        match sources {
-            Toggle::Off(false) => {
-                directives.remove(&name);
-            }
-            Toggle::Off(true) => {}
-            Toggle::On(sources) => {
-                if let Some(bad) = sources
-                    .iter()
-                    .find(|s| s.contains([';', ',']) || s.trim().is_empty())
-                {
-                    return Err(format!(
-                        "Content-Security-Policy source '{bad}' of '{name}' is not a single source"
-                    ));
-                }
-                directives.insert(name, sources);
-            }
+        if let Some(bad) = sources
+            .iter()
+            .find(|s| s.contains([';', ',']) || s.trim().is_empty())
+        {
+            return Err(format!(
+                "Content-Security-Policy source '{bad}' of '{name}' is not a single source"
+            ));
         }
     }
     if directives.is_empty() {
         return Err(
-            "Content-Security-Policy has no directives: pass false to send none".to_owned(),
+            "Content-Security-Policy has no directives: leave the policy out instead".to_owned(),
         );
     }
-    Ok(directives
+    let policy = directives
         .into_iter()
         .map(|(name, sources)| {
             if sources.is_empty() {
@@ -264,24 +168,24 @@ fn csp_value(csp: Csp) -> Result<String, String> {
             }
         })
         .collect::<Vec<_>>()
-        .join(";"))
+        .join(";");
+    HeaderValue::from_str(&policy)
+        .map_err(|_| format!("Content-Security-Policy '{policy}' is not a valid header value"))
 }
 
-fn hsts_value(hsts: &Hsts) -> Result<String, String> {
-    let max_age = hsts.max_age.unwrap_or(YEAR);
-    let subdomains = hsts.include_sub_domains.unwrap_or(true);
-    let preload = hsts.preload.unwrap_or(false);
-    if preload && (max_age < YEAR || !subdomains) {
+fn hsts_value(hsts: &StrictTransportSecurity) -> Result<HeaderValue, String> {
+    let max_age = hsts.max_age.as_secs();
+    if hsts.preload && (max_age < YEAR || !hsts.include_sub_domains) {
         return Err("Strict-Transport-Security preload needs maxAge of at least 31536000 and includeSubDomains".to_owned());
     }
     let mut value = format!("max-age={max_age}");
-    if subdomains {
+    if hsts.include_sub_domains {
         value.push_str("; includeSubDomains");
     }
-    if preload {
+    if hsts.preload {
         value.push_str("; preload");
     }
-    Ok(value)
+    Ok(HeaderValue::from_str(&value).expect("digits and tokens are a valid header value"))
 }
 
 impl Layer for SecurityHeaders {
@@ -304,57 +208,45 @@ mod tests {
 
     #[test]
     fn builds_policies_and_refuses_bad_ones() {
-        let csp = |directives: &[(&str, Toggle<Vec<String>>)], defaults| {
+        let csp = |directives: &[(&str, &[&str])]| {
             let directives = directives
                 .iter()
-                .map(|(name, toggle)| {
-                    let toggle = match toggle {
-                        Toggle::Off(flag) => Toggle::Off(*flag),
-                        Toggle::On(list) => Toggle::On(list.clone()),
-                    };
-                    ((*name).to_owned(), toggle)
+                .map(|(name, sources)| {
+                    let sources = sources.iter().map(|s| (*s).to_owned()).collect();
+                    ((*name).to_owned(), sources)
                 })
                 .collect();
-            csp_value(Csp {
-                directives,
-                use_defaults: Some(defaults),
-            })
+            csp_value(directives).map(|value| value.to_str().unwrap().to_owned())
         };
         assert_eq!(
-            csp(
-                &[(
-                    "script-src",
-                    Toggle::On(vec!["'self'".into(), "cdn.example.com".into()])
-                )],
-                false
-            )
-            .unwrap(),
+            csp(&[("script-src", &["'self'", "cdn.example.com"])]).unwrap(),
             "script-src 'self' cdn.example.com"
         );
-        assert!(csp(&[("object-src", Toggle::Off(false))], true)
+        assert!(csp_value(default_policy())
             .unwrap()
-            .contains("default-src 'self'"));
-        assert!(!csp(&[("object-src", Toggle::Off(false))], true)
+            .to_str()
             .unwrap()
-            .contains("object-src"));
-        assert!(csp(&[], false).is_err());
-        assert!(csp(&[("Script-Src", Toggle::On(vec!["'self'".into()]))], false).is_err());
-        let hsts = |max_age, include_sub_domains, preload| {
-            hsts_value(&Hsts {
-                max_age,
+            .starts_with("base-uri 'self';default-src 'self'"));
+        assert!(csp(&[]).is_err());
+        assert!(csp(&[("Script-Src", &["'self'"])]).is_err());
+        assert!(csp(&[("script-src", &["'self'; evil"])]).is_err());
+        let hsts = |secs, include_sub_domains, preload| {
+            hsts_value(&StrictTransportSecurity {
+                max_age: Duration::from_secs(secs),
                 include_sub_domains,
                 preload,
             })
+            .map(|value| value.to_str().unwrap().to_owned())
         };
         assert_eq!(
-            hsts(None, None, None).unwrap(),
+            hsts(YEAR, true, false).unwrap(),
             "max-age=31536000; includeSubDomains"
         );
-        assert_eq!(hsts(Some(600), Some(false), None).unwrap(), "max-age=600");
+        assert_eq!(hsts(600, false, false).unwrap(), "max-age=600");
         assert_eq!(
-            hsts(Some(YEAR * 2), None, Some(true)).unwrap(),
+            hsts(YEAR * 2, true, true).unwrap(),
             "max-age=63072000; includeSubDomains; preload"
         );
-        assert!(hsts(Some(600), None, Some(true)).is_err());
+        assert!(hsts(600, true, true).is_err());
     }
 }

@@ -1,0 +1,167 @@
+//! The JSON shapes of the native middleware's options, as bindings pass
+//! them, and their conversion into the typed settings of [`crate::middleware`]:
+//! serde reads them (naming the key that is wrong), `TryFrom` checks them.
+//! With the `ts` feature each shape also derives its TypeScript declaration.
+
+mod compression;
+mod cors;
+mod etag;
+mod logger;
+mod rate_limit;
+mod request_id;
+mod security_headers;
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+
+pub use compression::CompressionOptions;
+pub use cors::{Any, CorsOptions};
+pub use etag::ETagOptions;
+pub use logger::LoggerOptions;
+pub use rate_limit::{KeySpec, RateLimitOptions, TrustProxy};
+pub use request_id::RequestIdOptions;
+pub use security_headers::{Csp, Hsts, SecurityHeadersOptions, Toggle};
+
+use crate::middleware::{
+    BodyLimit, Compression, Cors, ETag, Layer, Logger, RateLimit, RateLimitConfig, RateLimitKey,
+    RequestId, SecurityHeaders, Timeout,
+};
+use crate::units::Amount;
+use crate::Error;
+
+/// A rate limiter whose keys the caller gives to [`RateLimit::check`], from
+/// its options as JSON.
+pub fn rate_limit_from_json(options: serde_json::Value) -> Result<Arc<RateLimit>, Error> {
+    let options: RateLimitOptions = parse("rateLimit", options)?;
+    if options.key.is_some() {
+        return Err(Error::invalid_option(
+            "rateLimit: a limiter keyed by its caller takes no key option",
+        ));
+    }
+    let config = RateLimitConfig {
+        key: RateLimitKey::Caller,
+        ..RateLimitConfig::try_from(options)?
+    };
+    Ok(Arc::new(RateLimit::new(config)?))
+}
+
+/// Builds the middleware named `kind` from its options as JSON, as bindings
+/// pass them; a bad option is an [`Error::is_invalid_option`] naming it.
+pub fn from_json(kind: &str, options: serde_json::Value) -> Result<Arc<dyn Layer>, Error> {
+    match kind {
+        "securityHeaders" => Ok(Arc::new(SecurityHeaders::new(
+            parse::<SecurityHeadersOptions>(kind, options)?.try_into()?,
+        )?)),
+        "requestId" => Ok(Arc::new(RequestId::new(
+            parse::<RequestIdOptions>(kind, options)?.try_into()?,
+        ))),
+        "cors" => Ok(Arc::new(Cors::new(
+            parse::<CorsOptions>(kind, options)?.try_into()?,
+        )?)),
+        "compression" => Ok(Arc::new(Compression::new(
+            parse::<CompressionOptions>(kind, options)?.into(),
+        )?)),
+        "logger" => Ok(Arc::new(Logger::new(
+            parse::<LoggerOptions>(kind, options)?.try_into()?,
+        )?)),
+        "bodyLimit" => Ok(Arc::new(BodyLimit::try_from(parse::<Amount>(
+            kind, options,
+        )?)?)),
+        "timeout" => Ok(Arc::new(Timeout::try_from(parse::<Amount>(
+            kind, options,
+        )?)?)),
+        "etag" => {
+            let options: ETagOptions = parse(kind, options)?;
+            Ok(Arc::new(ETag::new(options.weak.unwrap_or(false))))
+        }
+        "rateLimit" => Ok(Arc::new(RateLimit::new(RateLimitConfig::try_from(
+            parse::<RateLimitOptions>(kind, options)?,
+        )?)?)),
+        _ => Err(Error::invalid_option(format!(
+            "unknown native middleware '{kind}'"
+        ))),
+    }
+}
+
+/// Reads `kind`'s options; the error names the key that is wrong
+/// (`cors options: maxAge: invalid type: …`).
+fn parse<T: DeserializeOwned>(kind: &str, options: serde_json::Value) -> Result<T, Error> {
+    serde_path_to_error::deserialize(options).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        let at = if path == "." {
+            String::new()
+        } else {
+            format!("{path}: ")
+        };
+        let message = plain_types(&inner.to_string());
+        let hint = did_you_mean(&message).unwrap_or_default();
+        Error::invalid_option(format!("{kind} options: {at}{message}{hint}"))
+    })
+}
+
+/// serde names Rust's integer types (`expected u64`); JS users read what
+/// the number must be.
+fn plain_types(message: &str) -> String {
+    ["u8", "u16", "u32", "u64", "usize"]
+        .iter()
+        .fold(message.to_owned(), |message, ty| {
+            message.replace(
+                &format!("expected {ty}"),
+                "expected a whole number of at least 0",
+            )
+        })
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`", the closest
+/// valid name, as `; did you mean a?`. serde gives the names only in that
+/// message, so it is read back from it.
+fn did_you_mean(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, expected) = rest.split_once('`')?;
+    let (distance, name) = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|name| {
+            let distance = strsim::levenshtein(&unknown.to_lowercase(), &name.to_lowercase());
+            (distance, name)
+        })
+        .min()?;
+    (distance <= (name.len() / 3).max(2)).then(|| format!("; did you mean {name}?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn suggests_the_closest_known_field() {
+        let message = "unknown field `windw`, expected one of `limit`, `window`, `key`";
+        assert_eq!(
+            did_you_mean(message).as_deref(),
+            Some("; did you mean window?")
+        );
+        assert_eq!(
+            did_you_mean("unknown field `orign`, expected `origins` or `methods`").as_deref(),
+            Some("; did you mean origins?")
+        );
+        assert_eq!(
+            did_you_mean("unknown field `zzzzzz`, expected `weak`"),
+            None
+        );
+        assert_eq!(
+            did_you_mean("invalid type: string \"x\", expected u64"),
+            None
+        );
+    }
+
+    #[test]
+    fn names_numbers_as_js_users_know_them() {
+        assert_eq!(
+            super::plain_types("invalid value: integer `-1`, expected u64"),
+            "invalid value: integer `-1`, expected a whole number of at least 0"
+        );
+    }
+}
