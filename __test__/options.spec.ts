@@ -38,6 +38,27 @@ describe('options are checked', () => {
     await expect(App.new({ limits }).run({ port: 0 })).rejects.toMatchObject({ code: 'ERR_ARMATURE_INVALID_OPTION', message: expect.stringContaining(message) as unknown })
   })
 
+  const bad = [Number.NaN, -1, 1.5, 1e300, 'ten', '10']
+  it.each(Object.keys(LIMITS_OPTIONS).flatMap((key) => bad.map((value) => [key, value] as const)))('run() rejects limits.%s = %o naming it', async (key, value) => {
+    await expect(App.new({ limits: { [key]: value } }).run({ port: 0 })).rejects.toMatchObject({ code: 'ERR_ARMATURE_INVALID_OPTION', message: expect.stringContaining(`limits.${key}`) as unknown })
+  })
+
+  it.each(['port', 'workers', 'shutdownTimeout'].flatMap((key) => bad.map((value) => [key, value] as const)))('run({ %s: %o }) rejects naming it', async (key, value) => {
+    await expect(App.new().run({ port: 0, [key]: value })).rejects.toMatchObject({ code: 'ERR_ARMATURE_INVALID_OPTION', message: expect.stringContaining(key) as unknown })
+  })
+
+  it.each([
+    ['Cors', () => Cors.new({ zzz: 1 } as never)],
+    ['Compression', () => Compression.new({ zzz: 1 } as never)],
+    ['ETag', () => ETag.new({ zzz: 1 } as never)],
+    ['Logger', () => Logger.json({ zzz: 1 } as never)],
+    ['RateLimit', () => RateLimit.new({ limit: 1, window: 1000, zzz: 1 } as never)],
+    ['RequestId', () => RequestId.new({ zzz: 1 } as never)],
+    ['SecurityHeaders', () => SecurityHeaders.new({ zzz: 1 } as never)],
+  ])('%s refuses an unknown key', (_name, make) => {
+    expect(make).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_OPTION', message: expect.stringContaining('unknown field `zzz`') as unknown }))
+  })
+
   it('reads sizes and times with units', async () => {
     const server = await start(App.new({ limits: { bodySize: '1kb', requestTimeout: '30s', keepAliveTimeout: '5s' } }).route('/', post((req) => `${req.body.length}`)))
     expect(await (await fetch(`${server.url}/`, { method: 'POST', body: 'x'.repeat(1024) })).text()).toBe('1024')
@@ -90,6 +111,32 @@ describe('options are checked', () => {
     const section = readme.slice(readme.indexOf('### Limits'), readme.indexOf('\n## ', readme.indexOf('### Limits')))
     const documented = [...section.matchAll(/^\| `(\w+)`/gm)].map((m) => m[1]).sort()
     expect(documented).toEqual(Object.keys(LIMITS_OPTIONS).sort())
+  })
+
+  it("the README's native middleware sections document exactly the generated option keys", () => {
+    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8')
+    const generated = readFileSync(fileURLToPath(new URL('../src/generated/middleware.ts', import.meta.url)), 'utf8')
+    const keysOf = (type: string) => {
+      const start = generated.indexOf(`export type ${type} = {`)
+      expect(start, type).toBeGreaterThan(-1)
+      const body = generated.slice(start, generated.indexOf('};', start))
+      return [...body.matchAll(/^(\w+)\??:/gm)].map((m) => m[1]).sort()
+    }
+    const section = (heading: string) => {
+      const start = readme.indexOf(`#### ${heading}\n`)
+      expect(start, heading).toBeGreaterThan(-1)
+      return readme.slice(start, readme.indexOf('\n###', start + 1))
+    }
+    // Sections with an option table list exactly the type's keys.
+    for (const [heading, type] of [['Logger', 'LoggerOptions'], ['Cors', 'CorsOptions'], ['Compression', 'CompressionOptions'], ['RateLimit', 'RateLimitOptions']] as const) {
+      const documented = [...section(heading).matchAll(/^\| `(\w+)`/gm)].map((m) => m[1]).sort()
+      expect(documented, heading).toEqual(keysOf(type))
+    }
+    // The others name every key in their prose.
+    for (const [heading, types] of [['SecurityHeaders', ['SecurityHeadersOptions', 'ContentSecurityPolicy', 'StrictTransportSecurity']], ['ETag', ['ETagOptions']], ['RequestId', ['RequestIdOptions']]] as const) {
+      const text = section(heading)
+      for (const key of types.flatMap(keysOf)) expect(text, `${heading}: ${key}`).toMatch(new RegExp(`\\b${key}\\b`))
+    }
   })
 
   it('the generated option keys match index.d.ts', () => {
