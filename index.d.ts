@@ -223,6 +223,9 @@ export interface MiddlewareSpec {
   keyedByCaller?: boolean
 }
 
+/** Panics, so that a test sees `ERR_ARMATURE_PANIC` thrown. */
+export declare function panicForTest(): void
+
 /** Where and how the native server listens. */
 export interface ServerOptions {
   /** Host name or IP address to bind. */

@@ -10,7 +10,7 @@ use napi::bindgen_prelude::{Buffer, Either, Function};
 use napi_derive::napi;
 
 use crate::bridge::response_parts;
-use crate::error::{coded, CodedError};
+use crate::error::{coded, guard, CodedError};
 use crate::middleware::{build_inline, build_layers, MiddlewareSpec};
 use crate::options::ServerOptions;
 use crate::server::NativeServer;
@@ -48,9 +48,11 @@ impl NativeApp {
     /// Adds native middleware around every request, inside those added before.
     #[napi]
     pub fn wrap(&mut self, spec: MiddlewareSpec) -> Result<(), CodedError> {
-        self.layers
-            .extend(build_layers(Some(vec![spec]))?.iter().cloned());
-        Ok(())
+        guard(|| -> Result<_, CodedError> {
+            self.layers
+                .extend(build_layers(Some(vec![spec]))?.iter().cloned());
+            Ok(())
+        })
     }
 
     /// Routes `methods` (all when `null`) on `path` to the JS handler numbered
@@ -64,11 +66,13 @@ impl NativeApp {
         endpoint: u32,
         middleware: Option<Vec<MiddlewareSpec>>,
     ) -> Result<Vec<String>, CodedError> {
-        let methods = parse_methods(methods, &path)?;
-        let layers = build_layers(middleware)?;
-        self.routes
-            .route_layered(&methods, &path, Endpoint::External(endpoint), layers)
-            .map_err(coded)
+        guard(|| -> Result<_, CodedError> {
+            let methods = parse_methods(methods, &path)?;
+            let layers = build_layers(middleware)?;
+            self.routes
+                .route_layered(&methods, &path, Endpoint::External(endpoint), layers)
+                .map_err(coded)
+        })
     }
 
     /// Routes `methods` on `path` to a response the engine serves by itself,
@@ -81,36 +85,38 @@ impl NativeApp {
         response: ConstantResponse,
         middleware: Option<Vec<MiddlewareSpec>>,
     ) -> Result<Vec<String>, CodedError> {
-        let methods = parse_methods(methods, &path)?;
-        let layers = build_layers(middleware)?;
-        let body = match response.body {
-            Either::A(text) => Bytes::from(text),
-            Either::B(bytes) => Bytes::copy_from_slice(&bytes),
-        };
-        let headers = &response.headers;
-        if headers.len() % 2 != 0 {
-            return Err(napi::Error::new(
-                "ERR_ARMATURE_INVALID_ROUTE",
-                format!("the headers of the fixed response for '{path}' do not pair up"),
-            ));
-        }
-        let pairs = headers
-            .chunks_exact(2)
-            .map(|pair| (pair[0].as_str(), pair[1].as_str()));
-        let (status, headers) =
-            response_parts(u32::from(response.status), response.content_type, pairs)
-                .map_err(|why| napi::Error::new("ERR_ARMATURE_INVALID_ROUTE", why))?;
-        let mut fixed = Response::new(body);
-        *fixed.status_mut() = status;
-        *fixed.headers_mut() = headers;
-        self.routes
-            .route_layered(
-                &methods,
-                &path,
-                Endpoint::Fixed(FixedResponse::new(fixed)),
-                layers,
-            )
-            .map_err(coded)
+        guard(|| -> Result<_, CodedError> {
+            let methods = parse_methods(methods, &path)?;
+            let layers = build_layers(middleware)?;
+            let body = match response.body {
+                Either::A(text) => Bytes::from(text),
+                Either::B(bytes) => Bytes::copy_from_slice(&bytes),
+            };
+            let headers = &response.headers;
+            if headers.len() % 2 != 0 {
+                return Err(napi::Error::new(
+                    "ERR_ARMATURE_INVALID_ROUTE",
+                    format!("the headers of the fixed response for '{path}' do not pair up"),
+                ));
+            }
+            let pairs = headers
+                .chunks_exact(2)
+                .map(|pair| (pair[0].as_str(), pair[1].as_str()));
+            let (status, headers) =
+                response_parts(u32::from(response.status), response.content_type, pairs)
+                    .map_err(|why| napi::Error::new("ERR_ARMATURE_INVALID_ROUTE", why))?;
+            let mut fixed = Response::new(body);
+            *fixed.status_mut() = status;
+            *fixed.headers_mut() = headers;
+            self.routes
+                .route_layered(
+                    &methods,
+                    &path,
+                    Endpoint::Fixed(FixedResponse::new(fixed)),
+                    layers,
+                )
+                .map_err(coded)
+        })
     }
 
     /// Starts a server with a frozen copy of this route table. `wake` is
@@ -127,16 +133,18 @@ impl NativeApp {
         closed: Function<(), ()>,
         inline_middleware: Option<Vec<MiddlewareSpec>>,
     ) -> Result<NativeServer, CodedError> {
-        let layers = Layers::from(self.layers.clone());
-        let mut server = NativeServer::start(
-            self.routes.clone().build(),
-            layers,
-            &options,
-            &wake,
-            &closed,
-        )?;
-        (server.inline, server.keyed) = build_inline(inline_middleware)?;
-        Ok(server)
+        guard(|| -> Result<_, CodedError> {
+            let layers = Layers::from(self.layers.clone());
+            let mut server = NativeServer::start(
+                self.routes.clone().build(),
+                layers,
+                &options,
+                &wake,
+                &closed,
+            )?;
+            (server.inline, server.keyed) = build_inline(inline_middleware)?;
+            Ok(server)
+        })
     }
 
     /// Like `listen`, but without a socket: requests come through
@@ -148,11 +156,13 @@ impl NativeApp {
         wake: Function<(), ()>,
         inline_middleware: Option<Vec<MiddlewareSpec>>,
     ) -> Result<NativeServer, CodedError> {
-        let layers = Layers::from(self.layers.clone());
-        let mut server =
-            NativeServer::in_process(self.routes.clone().build(), layers, &options, &wake)?;
-        (server.inline, server.keyed) = build_inline(inline_middleware)?;
-        Ok(server)
+        guard(|| -> Result<_, CodedError> {
+            let layers = Layers::from(self.layers.clone());
+            let mut server =
+                NativeServer::in_process(self.routes.clone().build(), layers, &options, &wake)?;
+            (server.inline, server.keyed) = build_inline(inline_middleware)?;
+            Ok(server)
+        })
     }
 }
 

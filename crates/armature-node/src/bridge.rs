@@ -20,6 +20,8 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 use napi_derive::napi;
 
+use crate::error::{guard, CodedError};
+
 use crate::server::NativeServer;
 
 /// A payload-free callback into JS; weak, so it never keeps Node alive.
@@ -120,9 +122,11 @@ pub(crate) fn response_parts<'a>(
 // napi registers exports only outside `cfg(test)`, so a test build sees no caller.
 #[cfg_attr(test, allow(dead_code))]
 #[napi]
-pub fn status_reason(status: u32) -> Option<&'static str> {
-    let status = StatusCode::from_u16(u16::try_from(status).ok()?).ok()?;
-    status.canonical_reason()
+pub fn status_reason(status: u32) -> Result<Option<&'static str>, CodedError> {
+    guard(|| {
+        let status = StatusCode::from_u16(u16::try_from(status).ok()?).ok()?;
+        status.canonical_reason()
+    })
 }
 
 /// A whole response as JS receives it outside the batches: from `inject`,
@@ -232,62 +236,64 @@ impl NativeServer {
     /// The returned text holds, per record, the URL, the parameters and the
     /// method name when 255, in that order. Lengths are UTF-16 code units.
     #[napi]
-    pub fn drain(&mut self, mut meta: Uint32ArraySlice) -> napi::Result<Option<String>> {
-        // SAFETY: JS waits for this call to return, so nothing else touches `meta`.
-        #[allow(unsafe_code)]
-        let meta = unsafe { meta.as_mut() };
-        if meta.len() < DRAIN_HEADER + DRAIN_RECORD {
-            return Err(napi::Error::from_reason("drain: the array is too short"));
-        }
-        self.batcher.drain(&mut self.incoming, &mut self.ended);
-        self.inflight.end(self.ended.drain(..));
-        let mut fits = 0;
-        let mut end = DRAIN_HEADER;
-        for call in &self.incoming {
-            let custom = usize::from(!METHODS.contains(&call.method));
-            let need = DRAIN_RECORD + call.params.len() + custom;
-            if end + need > meta.len() {
-                break;
+    pub fn drain(&mut self, mut meta: Uint32ArraySlice) -> Result<Option<String>, CodedError> {
+        guard(|| -> napi::Result<_> {
+            // SAFETY: JS waits for this call to return, so nothing else touches `meta`.
+            #[allow(unsafe_code)]
+            let meta = unsafe { meta.as_mut() };
+            if meta.len() < DRAIN_HEADER + DRAIN_RECORD {
+                return Err(napi::Error::from_reason("drain: the array is too short"));
             }
-            end += need;
-            fits += 1;
-        }
-        let mut text = String::new();
-        let mut slot = DRAIN_HEADER;
-        let mut count = 0;
-        for mut call in self.incoming.drain(..fits) {
-            let params = std::mem::take(&mut call.params);
-            let method = METHODS.iter().position(|m| *m == call.method);
-            let endpoint = call.endpoint;
-            let Some((id, call)) = self.inflight.admit(call) else {
-                continue;
-            };
-            let url = call
-                .uri
-                .path_and_query()
-                .map_or_else(|| call.uri.path(), |pq| pq.as_str());
-            meta[slot] = id as u32;
-            meta[slot + 1] = (id >> 32) as u32;
-            meta[slot + 2] = endpoint;
-            meta[slot + 3] = method.map_or(CUSTOM_METHOD, |code| code as u32);
-            meta[slot + 4] = utf16_len(url);
-            text.push_str(url);
-            slot += DRAIN_RECORD;
-            for value in &params {
-                meta[slot] = utf16_len(value);
-                text.push_str(value);
-                slot += 1;
+            self.batcher.drain(&mut self.incoming, &mut self.ended);
+            self.inflight.end(self.ended.drain(..));
+            let mut fits = 0;
+            let mut end = DRAIN_HEADER;
+            for call in &self.incoming {
+                let custom = usize::from(!METHODS.contains(&call.method));
+                let need = DRAIN_RECORD + call.params.len() + custom;
+                if end + need > meta.len() {
+                    break;
+                }
+                end += need;
+                fits += 1;
             }
-            if method.is_none() {
-                meta[slot] = utf16_len(call.method.as_str());
-                text.push_str(call.method.as_str());
-                slot += 1;
+            let mut text = String::new();
+            let mut slot = DRAIN_HEADER;
+            let mut count = 0;
+            for mut call in self.incoming.drain(..fits) {
+                let params = std::mem::take(&mut call.params);
+                let method = METHODS.iter().position(|m| *m == call.method);
+                let endpoint = call.endpoint;
+                let Some((id, call)) = self.inflight.admit(call) else {
+                    continue;
+                };
+                let url = call
+                    .uri
+                    .path_and_query()
+                    .map_or_else(|| call.uri.path(), |pq| pq.as_str());
+                meta[slot] = id as u32;
+                meta[slot + 1] = (id >> 32) as u32;
+                meta[slot + 2] = endpoint;
+                meta[slot + 3] = method.map_or(CUSTOM_METHOD, |code| code as u32);
+                meta[slot + 4] = utf16_len(url);
+                text.push_str(url);
+                slot += DRAIN_RECORD;
+                for value in &params {
+                    meta[slot] = utf16_len(value);
+                    text.push_str(value);
+                    slot += 1;
+                }
+                if method.is_none() {
+                    meta[slot] = utf16_len(call.method.as_str());
+                    text.push_str(call.method.as_str());
+                    slot += 1;
+                }
+                count += 1;
             }
-            count += 1;
-        }
-        meta[0] = count;
-        meta[1] = u32::from(!self.incoming.is_empty());
-        Ok((fits > 0).then_some(text))
+            meta[0] = count;
+            meta[1] = u32::from(!self.incoming.is_empty());
+            Ok((fits > 0).then_some(text))
+        })
     }
 
     /// Answers requests. `meta[0]` is the number of records; each is: the
@@ -306,74 +312,79 @@ impl NativeServer {
         meta: Uint32ArraySlice,
         text: Option<String>,
         buffers: Option<Array>,
-    ) -> napi::Result<Option<Vec<String>>> {
-        // Text bodies become slices of this one allocation: no copy per body.
-        let shared = Bytes::from(text.unwrap_or_default());
-        let text = std::str::from_utf8(&shared).expect("it was a String");
-        let mut pieces = Pieces::new(text);
-        let count = meta.first().copied().unwrap_or(0) as usize;
-        let mut problems = None;
-        let mut slot = 1;
-        let mut headers = Vec::new();
-        for _ in 0..count {
-            let record = meta
-                .get(slot..slot + RESPOND_RECORD)
-                .ok_or_else(|| napi::Error::from_reason("respond: a record is cut short"))?;
-            let [low, high, status, content_type, header_count, body_kind, body] = record else {
-                unreachable!("the record has RESPOND_RECORD slots");
-            };
-            slot += RESPOND_RECORD;
-            let lengths = meta
-                .get(slot..slot + 2 * *header_count as usize)
-                .ok_or_else(|| napi::Error::from_reason("respond: header lengths are cut short"))?;
-            slot += lengths.len();
-            headers.clear();
-            for pair in lengths.chunks_exact(2) {
-                headers.push((pieces.str(pair[0])?, pieces.str(pair[1])?));
+    ) -> Result<Option<Vec<String>>, CodedError> {
+        guard(|| -> napi::Result<_> {
+            // Text bodies become slices of this one allocation: no copy per body.
+            let shared = Bytes::from(text.unwrap_or_default());
+            let text = std::str::from_utf8(&shared).expect("it was a String");
+            let mut pieces = Pieces::new(text);
+            let count = meta.first().copied().unwrap_or(0) as usize;
+            let mut problems = None;
+            let mut slot = 1;
+            let mut headers = Vec::new();
+            for _ in 0..count {
+                let record = meta
+                    .get(slot..slot + RESPOND_RECORD)
+                    .ok_or_else(|| napi::Error::from_reason("respond: a record is cut short"))?;
+                let [low, high, status, content_type, header_count, body_kind, body] = record
+                else {
+                    unreachable!("the record has RESPOND_RECORD slots");
+                };
+                slot += RESPOND_RECORD;
+                let lengths = meta
+                    .get(slot..slot + 2 * *header_count as usize)
+                    .ok_or_else(|| {
+                        napi::Error::from_reason("respond: header lengths are cut short")
+                    })?;
+                slot += lengths.len();
+                headers.clear();
+                for pair in lengths.chunks_exact(2) {
+                    headers.push((pieces.str(pair[0])?, pieces.str(pair[1])?));
+                }
+                let body = match *body_kind {
+                    BODY_NONE => Bytes::new(),
+                    BODY_TEXT => shared.slice(pieces.next(*body)?),
+                    BODY_BUFFER => {
+                        let buffer = buffers
+                            .as_ref()
+                            .and_then(|buffers| buffers.get::<BufferSlice>(*body).transpose())
+                            .ok_or_else(|| {
+                                napi::Error::from_reason("respond: a Buffer is missing")
+                            })??;
+                        Bytes::copy_from_slice(&buffer)
+                    }
+                    other => {
+                        return Err(napi::Error::from_reason(format!(
+                            "respond: unknown body kind {other}"
+                        )))
+                    }
+                };
+                let Some(call) = self
+                    .inflight
+                    .answer(u64::from(*high) << 32 | u64::from(*low))
+                else {
+                    continue;
+                };
+                let response = match response_parts(*status, *content_type, headers.drain(..)) {
+                    Ok((status, headers)) => {
+                        let mut response = Response::new(body);
+                        *response.status_mut() = status;
+                        *response.headers_mut() = headers;
+                        response
+                    }
+                    Err(why) => {
+                        let detail = self.development.then_some(why.as_str());
+                        problems.get_or_insert_with(Vec::new).push(format!(
+                            "invalid response to {} {}: {why}",
+                            call.method,
+                            call.uri.path()
+                        ));
+                        problem(StatusCode::INTERNAL_SERVER_ERROR, detail, call.uri.path())
+                    }
+                };
+                call.respond(response);
             }
-            let body = match *body_kind {
-                BODY_NONE => Bytes::new(),
-                BODY_TEXT => shared.slice(pieces.next(*body)?),
-                BODY_BUFFER => {
-                    let buffer = buffers
-                        .as_ref()
-                        .and_then(|buffers| buffers.get::<BufferSlice>(*body).transpose())
-                        .ok_or_else(|| {
-                            napi::Error::from_reason("respond: a Buffer is missing")
-                        })??;
-                    Bytes::copy_from_slice(&buffer)
-                }
-                other => {
-                    return Err(napi::Error::from_reason(format!(
-                        "respond: unknown body kind {other}"
-                    )))
-                }
-            };
-            let Some(call) = self
-                .inflight
-                .answer(u64::from(*high) << 32 | u64::from(*low))
-            else {
-                continue;
-            };
-            let response = match response_parts(*status, *content_type, headers.drain(..)) {
-                Ok((status, headers)) => {
-                    let mut response = Response::new(body);
-                    *response.status_mut() = status;
-                    *response.headers_mut() = headers;
-                    response
-                }
-                Err(why) => {
-                    let detail = self.development.then_some(why.as_str());
-                    problems.get_or_insert_with(Vec::new).push(format!(
-                        "invalid response to {} {}: {why}",
-                        call.method,
-                        call.uri.path()
-                    ));
-                    problem(StatusCode::INTERNAL_SERVER_ERROR, detail, call.uri.path())
-                }
-            };
-            call.respond(response);
-        }
-        Ok(problems)
+            Ok(problems)
+        })
     }
 }

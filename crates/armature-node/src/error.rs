@@ -23,8 +23,61 @@ pub(crate) fn internal(error: napi::Error) -> CodedError {
 // napi registers exports only outside `cfg(test)`, so a test build sees no caller.
 #[cfg_attr(test, allow(dead_code))]
 #[napi_derive::napi]
-pub fn error_codes() -> Vec<&'static str> {
-    let mut codes = Error::CODES.to_vec();
-    codes.extend([INVALID_REQUEST, INTERNAL]);
-    codes
+pub fn error_codes() -> Result<Vec<&'static str>, CodedError> {
+    guard(|| -> Result<_, CodedError> {
+        let mut codes = Error::CODES.to_vec();
+        codes.extend([INVALID_REQUEST, INTERNAL, PANIC]);
+        Ok(codes)
+    })
+}
+
+/// Code for a panic inside the addon, thrown instead of aborting Node.
+pub(crate) const PANIC: &str = "ERR_ARMATURE_PANIC";
+
+/// What an export's body returns, as the coded result JS sees.
+pub(crate) trait Outcome {
+    type Value;
+    fn coded(self) -> Result<Self::Value, CodedError>;
+}
+
+impl<T> Outcome for Result<T, CodedError> {
+    type Value = T;
+    fn coded(self) -> Result<T, CodedError> {
+        self
+    }
+}
+
+impl<T> Outcome for napi::Result<T> {
+    type Value = T;
+    fn coded(self) -> Result<T, CodedError> {
+        self.map_err(internal)
+    }
+}
+
+impl<T> Outcome for Option<T> {
+    type Value = Option<T>;
+    fn coded(self) -> Result<Option<T>, CodedError> {
+        Ok(self)
+    }
+}
+
+/// Runs the body of an export called from JS, throwing `ERR_ARMATURE_PANIC`
+/// with the panic's message if it panics: a panic unwinding out of napi's
+/// `extern "C"` entry point would abort Node. State the panic left half-done
+/// is at worst wrong, never unsafe, so the body counts as unwind-safe.
+pub(crate) fn guard<R: Outcome>(body: impl FnOnce() -> R) -> Result<R::Value, CodedError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        Ok(outcome) => outcome.coded(),
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_owned());
+            Err(napi::Error::new(
+                PANIC,
+                format!("the native addon panicked: {message}"),
+            ))
+        }
+    }
 }

@@ -12,7 +12,7 @@ use napi::bindgen_prelude::{Buffer, Env, Object};
 use crate::bridge::WholeResponse;
 use napi_derive::napi;
 
-use crate::error::{CodedError, INVALID_REQUEST};
+use crate::error::{guard, CodedError, INVALID_REQUEST};
 use crate::server::NativeServer;
 
 /// The client address injected requests come from.
@@ -34,43 +34,45 @@ impl NativeServer {
         headers: Vec<String>,
         body: Option<Buffer>,
     ) -> Result<Object<'env>, CodedError> {
-        let invalid = |why: String| napi::Error::new(INVALID_REQUEST, why);
-        let Some(handler) = self.handler.clone() else {
-            return Err(invalid(
-                "inject needs a server made with inProcess".to_owned(),
-            ));
-        };
-        let method = Method::from_bytes(method.as_bytes())
-            .map_err(|_| invalid(format!("invalid method '{method}'")))?;
-        let mut request = Request::builder()
-            .method(method)
-            .uri(url.as_str())
-            .version(Version::HTTP_11)
-            .body(body.map_or_else(Bytes::new, |body| Bytes::copy_from_slice(&body)))
-            .map_err(|error| invalid(format!("invalid URL '{url}': {error}")))?;
-        if headers.len() % 2 != 0 {
-            return Err(invalid(
-                "headers must alternate names and values".to_owned(),
-            ));
-        }
-        for pair in headers.chunks_exact(2) {
-            let name = HeaderName::from_bytes(pair[0].as_bytes())
-                .map_err(|_| invalid(format!("invalid header name '{}'", pair[0])))?;
-            let value = HeaderValue::from_str(&pair[1])
-                .map_err(|_| invalid(format!("invalid value for header '{name}'")))?;
-            request.headers_mut().append(name, value);
-        }
-        if !request.headers().contains_key(HOST) {
-            request
-                .headers_mut()
-                .insert(HOST, HeaderValue::from_static("localhost"));
-        }
-        let (deferred, promise) = env.create_deferred().map_err(crate::error::internal)?;
-        let runtime = crate::runtime(None).map_err(crate::error::internal)?;
-        runtime.spawn(async move {
-            let response = handler.handle(request, CLIENT).await;
-            deferred.resolve(move |_| Ok(WholeResponse::from(response)));
-        });
-        Ok(promise)
+        guard(|| -> Result<_, CodedError> {
+            let invalid = |why: String| napi::Error::new(INVALID_REQUEST, why);
+            let Some(handler) = self.handler.clone() else {
+                return Err(invalid(
+                    "inject needs a server made with inProcess".to_owned(),
+                ));
+            };
+            let method = Method::from_bytes(method.as_bytes())
+                .map_err(|_| invalid(format!("invalid method '{method}'")))?;
+            let mut request = Request::builder()
+                .method(method)
+                .uri(url.as_str())
+                .version(Version::HTTP_11)
+                .body(body.map_or_else(Bytes::new, |body| Bytes::copy_from_slice(&body)))
+                .map_err(|error| invalid(format!("invalid URL '{url}': {error}")))?;
+            if headers.len() % 2 != 0 {
+                return Err(invalid(
+                    "headers must alternate names and values".to_owned(),
+                ));
+            }
+            for pair in headers.chunks_exact(2) {
+                let name = HeaderName::from_bytes(pair[0].as_bytes())
+                    .map_err(|_| invalid(format!("invalid header name '{}'", pair[0])))?;
+                let value = HeaderValue::from_str(&pair[1])
+                    .map_err(|_| invalid(format!("invalid value for header '{name}'")))?;
+                request.headers_mut().append(name, value);
+            }
+            if !request.headers().contains_key(HOST) {
+                request
+                    .headers_mut()
+                    .insert(HOST, HeaderValue::from_static("localhost"));
+            }
+            let (deferred, promise) = env.create_deferred().map_err(crate::error::internal)?;
+            let runtime = crate::runtime(None).map_err(crate::error::internal)?;
+            runtime.spawn(async move {
+                let response = handler.handle(request, CLIENT).await;
+                deferred.resolve(move |_| Ok(WholeResponse::from(response)));
+            });
+            Ok(promise)
+        })
     }
 }

@@ -16,6 +16,7 @@ mod middleware;
 mod options;
 mod request;
 mod server;
+mod test_panics;
 
 use std::sync::OnceLock;
 
@@ -30,10 +31,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MI_OPTION_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 3;
 const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 
-/// mimalloc commits segments and arenas up front on Linux by default, which
-/// added ~20 MiB of resident memory with 1,000 connections for no speed gain.
+/// Reads the test-only switch of [`test_panics`], and turns off mimalloc's
+/// eager commits: on Linux it commits segments and arenas up front by default,
+/// which added ~20 MiB of resident memory with 1,000 connections for no
+/// speed gain.
 #[napi_derive::module_init]
-fn init_allocator() {
+fn init() {
+    test_panics::init();
     // SAFETY: setting an option is allowed at any time, from any thread.
     #[allow(unsafe_code)]
     unsafe {

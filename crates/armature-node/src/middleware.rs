@@ -15,8 +15,9 @@ use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
 
 use crate::bridge::{response_parts, WholeResponse};
-use crate::error::{coded, CodedError};
+use crate::error::{coded, guard, CodedError};
 use crate::server::NativeServer;
+use crate::test_panics;
 
 /// A native middleware as JS describes it: its kind and its options.
 #[napi(object)]
@@ -33,9 +34,16 @@ pub(crate) fn build_layers(specs: Option<Vec<MiddlewareSpec>>) -> Result<Layers,
     specs
         .unwrap_or_default()
         .into_iter()
-        .map(|spec| json::from_json(&spec.kind, spec.options).map_err(coded))
+        .map(|spec| native_layer(spec.kind, spec.options))
         .collect::<Result<Vec<Arc<dyn Layer>>, _>>()
         .map(Layers::from)
+}
+
+fn native_layer(kind: String, options: serde_json::Value) -> Result<Arc<dyn Layer>, CodedError> {
+    if kind == test_panics::KIND {
+        return test_panics::layer();
+    }
+    json::from_json(&kind, options).map_err(coded)
 }
 
 /// The middleware JS runs inline, and among them the rate limiters whose keys
@@ -51,7 +59,7 @@ pub(crate) fn build_inline(
             keyed.insert(index as u32, limiter.clone());
             layers.push(limiter);
         } else {
-            layers.push(json::from_json(&spec.kind, spec.options).map_err(coded)?);
+            layers.push(native_layer(spec.kind, spec.options)?);
         }
     }
     Ok((Layers::from(layers), keyed))
@@ -63,7 +71,7 @@ pub(crate) fn build_inline(
 #[cfg_attr(test, allow(dead_code))]
 #[napi]
 pub fn check_middleware(spec: MiddlewareSpec) -> Result<(), CodedError> {
-    build_layers(Some(vec![spec])).map(drop)
+    guard(|| -> Result<_, CodedError> { build_layers(Some(vec![spec])).map(drop) })
 }
 
 fn missing() -> napi::Error {
@@ -76,24 +84,30 @@ impl NativeServer {
     /// returns its answer when it answers the request itself. Does nothing
     /// for a request that was answered or has ended.
     #[napi]
-    pub fn layer_before(&mut self, index: u32, id: i64) -> napi::Result<Option<WholeResponse>> {
-        let layer = self
-            .inline
-            .get(index as usize)
-            .cloned()
-            .ok_or_else(missing)?;
-        let Some(call) = self.inflight.get_mut(id) else {
-            return Ok(None);
-        };
-        let (mut parts, ()) = Request::new(()).into_parts();
-        parts.method = call.method.clone();
-        parts.uri = call.uri.clone();
-        parts.version = call.version;
-        parts.headers = std::mem::take(&mut call.headers);
-        parts.extensions.insert(ClientAddr(call.remote_addr));
-        let flow = layer.before(&mut parts);
-        call.headers = parts.headers;
-        Ok(self.settle(index, id, flow))
+    pub fn layer_before(
+        &mut self,
+        index: u32,
+        id: i64,
+    ) -> Result<Option<WholeResponse>, CodedError> {
+        guard(|| -> napi::Result<_> {
+            let layer = self
+                .inline
+                .get(index as usize)
+                .cloned()
+                .ok_or_else(missing)?;
+            let Some(call) = self.inflight.get_mut(id) else {
+                return Ok(None);
+            };
+            let (mut parts, ()) = Request::new(()).into_parts();
+            parts.method = call.method.clone();
+            parts.uri = call.uri.clone();
+            parts.version = call.version;
+            parts.headers = std::mem::take(&mut call.headers);
+            parts.extensions.insert(ClientAddr(call.remote_addr));
+            let flow = layer.before(&mut parts);
+            call.headers = parts.headers;
+            Ok(self.settle(index, id, flow))
+        })
     }
 
     /// Counts request `id` against the inline rate limiter `index` as client
@@ -104,14 +118,16 @@ impl NativeServer {
         index: u32,
         id: i64,
         key: String,
-    ) -> napi::Result<Option<WholeResponse>> {
-        let limiter = self.keyed.get(&index).cloned().ok_or_else(missing)?;
-        let Some(call) = self.inflight.get(id) else {
-            return Ok(None);
-        };
-        let path = call.uri.path().to_owned();
-        let flow = limiter.check(&key, &path);
-        Ok(self.settle(index, id, flow))
+    ) -> Result<Option<WholeResponse>, CodedError> {
+        guard(|| -> napi::Result<_> {
+            let limiter = self.keyed.get(&index).cloned().ok_or_else(missing)?;
+            let Some(call) = self.inflight.get(id) else {
+                return Ok(None);
+            };
+            let path = call.uri.path().to_owned();
+            let flow = limiter.check(&key, &path);
+            Ok(self.settle(index, id, flow))
+        })
     }
 
     /// Runs the response side of inline middleware `index` of request `id` on
@@ -126,24 +142,26 @@ impl NativeServer {
         content_type: u32,
         headers: Vec<String>,
         body: Option<Either<String, Buffer>>,
-    ) -> napi::Result<WholeResponse> {
-        let pairs = headers
-            .chunks_exact(2)
-            .map(|pair| (pair[0].as_str(), pair[1].as_str()));
-        let (status, headers) =
-            response_parts(status, content_type, pairs).map_err(napi::Error::from_reason)?;
-        let body = match body {
-            None => Bytes::new(),
-            Some(Either::A(text)) => Bytes::from(text),
-            Some(Either::B(bytes)) => Bytes::copy_from_slice(&bytes),
-        };
-        let mut response = Response::new(body);
-        *response.status_mut() = status;
-        *response.headers_mut() = headers;
-        if let Some(after) = self.inflight.take_after(id, index) {
-            after(&mut response);
-        }
-        Ok(WholeResponse::from(response))
+    ) -> Result<WholeResponse, CodedError> {
+        guard(|| -> napi::Result<_> {
+            let pairs = headers
+                .chunks_exact(2)
+                .map(|pair| (pair[0].as_str(), pair[1].as_str()));
+            let (status, headers) =
+                response_parts(status, content_type, pairs).map_err(napi::Error::from_reason)?;
+            let body = match body {
+                None => Bytes::new(),
+                Some(Either::A(text)) => Bytes::from(text),
+                Some(Either::B(bytes)) => Bytes::copy_from_slice(&bytes),
+            };
+            let mut response = Response::new(body);
+            *response.status_mut() = status;
+            *response.headers_mut() = headers;
+            if let Some(after) = self.inflight.take_after(id, index) {
+                after(&mut response);
+            }
+            Ok(WholeResponse::from(response))
+        })
     }
 }
 

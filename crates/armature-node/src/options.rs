@@ -8,6 +8,8 @@ use armature_engine::{Error, Limits, Options};
 use napi::bindgen_prelude::Either;
 use napi_derive::napi;
 
+use crate::error::{guard, CodedError};
+
 /// Request limits; every field is optional and falls back to its default.
 /// Sizes are bytes or text with a unit (`'512kb'`, `'10mb'`); times are
 /// milliseconds or text with a unit (`'500ms'`, `'30s'`).
@@ -161,11 +163,10 @@ pub(crate) fn millis(name: &str, value: &Either<f64, String>) -> Result<Duration
 // napi registers exports only outside `cfg(test)`, so a test build sees no caller.
 #[cfg_attr(test, allow(dead_code))]
 #[napi]
-pub fn check_millis(
-    name: String,
-    value: Either<f64, String>,
-) -> Result<f64, crate::error::CodedError> {
-    millis(&name, &value)
-        .map(|time| time.as_millis() as f64)
-        .map_err(crate::error::coded)
+pub fn check_millis(name: String, value: Either<f64, String>) -> Result<f64, CodedError> {
+    guard(|| -> Result<_, CodedError> {
+        millis(&name, &value)
+            .map(|time| time.as_millis() as f64)
+            .map_err(crate::error::coded)
+    })
 }

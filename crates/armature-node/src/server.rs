@@ -10,7 +10,7 @@ use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi_derive::napi;
 
 use crate::bridge::{self, KeepAlive};
-use crate::error::{coded, internal, CodedError};
+use crate::error::{coded, guard, internal, CodedError};
 use crate::inflight::Inflight;
 use crate::options::ServerOptions;
 
@@ -107,8 +107,8 @@ impl NativeServer {
 impl NativeServer {
     /// The port the server listens on.
     #[napi(getter)]
-    pub fn port(&self) -> u32 {
-        self.port
+    pub fn port(&self) -> Result<u32, CodedError> {
+        guard(|| -> Result<_, CodedError> { Ok(self.port) })
     }
 
     /// Stops accepting, gives in-flight requests up to `grace_ms` to finish,
@@ -118,15 +118,19 @@ impl NativeServer {
     /// of milliseconds up to 2^31 - 1.
     #[napi]
     pub fn close(&mut self, grace_ms: f64) -> Result<(), CodedError> {
-        let grace = crate::options::millis("close timeout", &Either::A(grace_ms)).map_err(coded)?;
-        let (Some(server), Some(keep_alive)) = (self.server.take(), self.keep_alive.take()) else {
-            return Ok(());
-        };
-        let runtime = crate::runtime(None).expect("a server ran, so the runtime exists");
-        runtime.spawn(async move {
-            server.shutdown(grace).await;
-            keep_alive.call((), ThreadsafeFunctionCallMode::NonBlocking);
-        });
-        Ok(())
+        guard(|| -> Result<_, CodedError> {
+            let grace =
+                crate::options::millis("close timeout", &Either::A(grace_ms)).map_err(coded)?;
+            let (Some(server), Some(keep_alive)) = (self.server.take(), self.keep_alive.take())
+            else {
+                return Ok(());
+            };
+            let runtime = crate::runtime(None).expect("a server ran, so the runtime exists");
+            runtime.spawn(async move {
+                server.shutdown(grace).await;
+                keep_alive.call((), ThreadsafeFunctionCallMode::NonBlocking);
+            });
+            Ok(())
+        })
     }
 }

@@ -3,10 +3,12 @@
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use http::request::Parts;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode, Version};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -31,8 +33,35 @@ impl<B: Body<Data = Bytes, Error: Into<BoxError>> + Send> RequestBody for B {}
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Answers one request; never fails, errors become problem responses.
+/// Answers one request; never fails: errors become problem responses, and a
+/// panic on the way becomes a 500 that closes the connection, so that one
+/// bad request costs neither the connection's other requests nor the process.
 pub(crate) async fn serve(
+    shared: &Shared,
+    request: Request<impl RequestBody>,
+    remote_addr: SocketAddr,
+) -> Response<Bytes> {
+    let http1 = request.version() < Version::HTTP_2;
+    // Nothing of the request is used after a panic, and each layer's state
+    // stays consistent under its own locks (which recover from poisoning).
+    let answered = AssertUnwindSafe(serve_request(shared, request, remote_addr))
+        .catch_unwind()
+        .await;
+    answered.unwrap_or_else(|_| {
+        let detail = "the server failed while answering this request";
+        let mut response = problem(StatusCode::INTERNAL_SERVER_ERROR, Some(detail), "");
+        if http1 {
+            // The body may be unread and the connection out of step.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            response.extensions_mut().insert(Linger);
+        }
+        response
+    })
+}
+
+async fn serve_request(
     shared: &Shared,
     request: Request<impl RequestBody>,
     remote_addr: SocketAddr,
