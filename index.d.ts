@@ -109,8 +109,15 @@ export declare class NativeServer {
    */
   headers(id: number): Array<string> | null
   /**
-   * The body as a Buffer over the engine's own memory (copied when short).
-   * The JS layer calls this at most once per request.
+   * The body as a Buffer that JS owns and may write into: a copy in V8's
+   * memory, and the engine drops its own at once (later calls get an empty
+   * body). Lending the engine's bytes instead would let JS write into
+   * memory Rust still reads, or that hyper shares with other requests.
+   * Handing over a body nothing shares, without a copy, measured no faster:
+   * 64 KiB uploads read through `req.body`, one core, five interleaved
+   * rounds: 20.6k req/s and 47.8 µs of CPU per request copied, 19.2k and
+   * 51.8 µs handed over (p99 6.0 against 13.7 ms: external memory makes
+   * V8's collector work harder). The JS layer calls this at most once.
    */
   body(id: number): Buffer | null
   /** The body decoded as UTF-8 (invalid sequences become U+FFFD). */

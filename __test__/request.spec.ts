@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { App, get, post, type Request } from '@armature/core'
+import { App, get, HttpResponse, post, type Request } from '@armature/core'
 import { start } from './helpers.js'
 
 describe('the request object', () => {
@@ -91,5 +92,38 @@ describe('the request object', () => {
     await (await fetch(`${server.url}/k/5?x=1`)).text()
     expect(kept?.param('id')).toBe('5')
     expect(kept?.query('x')).toBe('1')
+  })
+})
+
+describe('request bodies', () => {
+  it('belong to the handler: writing into req.body leaves other requests and answers intact', async () => {
+    const digest = (body: Buffer) => createHash('sha256').update(body).digest('hex')
+    const server = await start(
+      App.new()
+        .route('/scribble', post((req) => {
+          const body = req.body
+          const before = digest(body)
+          body.fill(0xff)
+          // Read again after the write: the handler sees its own bytes, nothing else does.
+          return { before, after: req.body === body && req.text() === body.toString() }
+        }))
+        .route('/echo', post((req) => HttpResponse.bytes(req.body))),
+    )
+    const sizes = [100, 5000, 64 * 1024, 1024 * 1024]
+    const jobs = Array.from({ length: 64 }, (_, i) => {
+      const size = sizes[i % sizes.length]!
+      const body = Buffer.alloc(size, `${i}:`.repeat(4))
+      return { i, body, path: i % 2 ? '/scribble' : '/echo' }
+    })
+    const answers = await Promise.all(
+      jobs.map(async ({ body, path }) => {
+        const res = await fetch(`${server.url}${path}`, { method: 'POST', body })
+        return path === '/echo' ? Buffer.from(await res.arrayBuffer()) : ((await res.json()) as { before: string; after: boolean })
+      }),
+    )
+    for (const [n, { body, path }] of jobs.entries()) {
+      if (path === '/echo') expect(digest(answers[n] as Buffer), `job ${n}`).toBe(digest(body))
+      else expect(answers[n], `job ${n}`).toEqual({ before: digest(body), after: true })
+    }
   })
 })

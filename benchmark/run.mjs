@@ -1,7 +1,7 @@
 // Armature beside its peers: every server pinned to CPU 0, wrk pinned to CPU 1,
 // rounds interleaved, medians reported as ratios to Fastify in the same round.
 // Writes benchmark/RESULTS.md; exits non-zero when a server answers wrongly.
-//   ROUNDS=3 DURATION=5 npm run bench      (ONLY=armature,fastify to narrow)
+//   ROUNDS=3 DURATION=5 npm run bench      (ONLY=armature,fastify and SCENARIOS=plaintext,upload64k to narrow)
 import { execFileSync, spawn } from 'node:child_process'
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
@@ -31,18 +31,22 @@ const SCENARIOS = {
   rust: { method: 'GET', path: '/rust', type: 'text/plain', text: 'Hello, World!' },
   middleware3: { method: 'GET', path: '/mw', type: 'text/plain', text: 'Hello, World!' },
   native5: { method: 'GET', path: '/native', type: 'text/plain', text: 'Hello, World!' },
+  // A 64 KiB upload read through req.body: the Buffer JS gets and may write into.
+  upload64k: { method: 'POST', path: '/upload', body: 'x'.repeat(64 * 1024), contentType: 'application/octet-stream', type: 'text/plain', text: String(64 * 1024) },
 }
 const COMMON = ['plaintext', 'json', 'params', 'echo']
 const node = (file) => [process.execPath, path.join(here, 'servers', file)]
 const SERVERS = [
-  { name: 'armature', command: node('armature.mjs'), scenarios: [...COMMON, 'rust', 'middleware3', 'native5'] },
+  { name: 'armature', command: node('armature.mjs'), scenarios: [...COMMON, 'rust', 'middleware3', 'native5', 'upload64k'] },
   { name: 'uws', command: node('uws.mjs'), scenarios: COMMON },
   { name: 'node:http', command: node('node-http.mjs'), scenarios: COMMON },
   { name: 'fastify', command: node('fastify.mjs'), scenarios: COMMON },
   { name: 'express', command: node('express.mjs'), scenarios: COMMON },
   { name: 'hono', command: node('hono.mjs'), scenarios: COMMON },
   { name: 'hyper', command: [path.join(root, 'target/release/examples/hyper_baseline')], scenarios: ['rust'] },
-].filter((s) => !process.env.ONLY || process.env.ONLY.split(',').includes(s.name))
+]
+  .filter((s) => !process.env.ONLY || process.env.ONLY.split(',').includes(s.name))
+  .map((s) => ({ ...s, scenarios: s.scenarios.filter((name) => !process.env.SCENARIOS || process.env.SCENARIOS.split(',').includes(name)) }))
 
 function sh(command, args, options = {}) {
   return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...options })
@@ -88,7 +92,7 @@ async function stopServer({ child }) {
 /** One request on a fresh connection: wrk runs synchronously, so pooled sockets would go stale. */
 function request(port, s) {
   return new Promise((resolve, reject) => {
-    const headers = s.body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(s.body) } : {}
+    const headers = s.body ? { 'content-type': s.contentType ?? 'application/json', 'content-length': Buffer.byteLength(s.body) } : {}
     const req = http.request({ host: '127.0.0.1', port, method: s.method, path: s.path, agent: false, headers }, (res) => {
       let text = ''
       res.setEncoding('utf8')
@@ -122,21 +126,32 @@ async function check(port, scenario) {
 }
 
 const luaDir = mkdtempSync(path.join(os.tmpdir(), 'armature-bench-'))
-function wrk(port, scenario, seconds) {
+/** User + system CPU time of process `pid` (all its threads) so far, in µs. */
+function cpuMicros(pid) {
+  // Fields 14 and 15 of /proc/<pid>/stat, counted after the command name's closing parenthesis.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1e6
+}
+const CLOCK_TICKS = Number(sh('getconf', ['CLK_TCK']).trim())
+
+function wrk(port, scenario, seconds, pid) {
   const s = SCENARIOS[scenario]
   const args = ['-c', '1', 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency']
   if (s.method === 'POST') {
     const script = path.join(luaDir, `${scenario}.lua`)
-    writeFileSync(script, `wrk.method = "POST"\nwrk.body = [[${s.body}]]\nwrk.headers["Content-Type"] = "application/json"\n`)
+    writeFileSync(script, `wrk.method = "POST"\nwrk.body = [[${s.body}]]\nwrk.headers["Content-Type"] = "${s.contentType ?? 'application/json'}"\n`)
     args.push('-s', script)
   }
   args.push(`http://127.0.0.1:${port}${s.path}`)
+  const cpuBefore = cpuMicros(pid)
   const out = sh('taskset', args)
+  const cpu = cpuMicros(pid) - cpuBefore
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1])
   const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out)
   const p99ms = p99 ? Number(p99[1]) * { us: 0.001, ms: 1, s: 1000 }[p99[2]] : NaN
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1]
-  return { rps, p99ms, errors: Number(errors ?? 0) }
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1])
+  return { rps, p99ms, errors: Number(errors ?? 0), cpuPerRequest: cpu / requests }
 }
 
 /** Opens `count` keep-alive connections, one request each, and returns the server's peak RSS in MiB. */
@@ -181,11 +196,11 @@ async function main() {
             }
           }
           if (wrong.some((w) => w.startsWith(`${server.name} ${scenario}:`))) continue
-          wrk(running.port, scenario, 1)
-          const result = wrk(running.port, scenario, DURATION)
+          wrk(running.port, scenario, 1, running.child.pid)
+          const result = wrk(running.port, scenario, DURATION, running.child.pid)
           if (result.errors > 0) wrong.push(`${server.name} ${scenario}: ${result.errors} non-2xx answers under load`)
           ;((results[server.name] ??= {})[scenario] ??= []).push(result)
-          console.log(`round ${round} ${server.name.padEnd(9)} ${scenario.padEnd(11)} ${result.rps.toFixed(0).padStart(7)} req/s  p99 ${result.p99ms.toFixed(2)} ms`)
+          console.log(`round ${round} ${server.name.padEnd(9)} ${scenario.padEnd(11)} ${result.rps.toFixed(0).padStart(7)} req/s  p99 ${result.p99ms.toFixed(2)} ms  CPU ${result.cpuPerRequest.toFixed(1)} µs/req`)
         }
       } finally {
         await stopServer(running)
@@ -223,11 +238,12 @@ function writeResults(results, rss, wrong) {
     `Generated by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${os.platform()} ${os.release()}, Node ${process.version}.`,
     `Each server pinned to CPU 0 (\`taskset -c 0\`), \`wrk -t1 -c${CONNECTIONS} -d${DURATION}s\` pinned to CPU 1 after a 1 s warm-up; ${ROUNDS} interleaved rounds; medians.`,
     'Ratios are to Fastify measured in the same round (median of the per-round ratios); Armature-only rows say what they compare with.',
+    "CPU µs/req is the server process's user + system time (all threads, from `/proc/<pid>/stat`) over the timed run, divided by the requests answered: unlike req/s it does not depend on whether wrk saturates.",
     '',
     `Versions: fastify ${version('fastify')}, express ${version('express')}, hono ${version('hono')} (@hono/node-server ${version('@hono/node-server')}), uWebSockets.js ${version('@trufflesuite/uws-js-unofficial')}.`,
     '',
-    '| server | scenario | req/s | × Fastify | p99 ms |',
-    '|---|---|---:|---:|---:|',
+    '| server | scenario | req/s | × Fastify | p99 ms | CPU µs/req |',
+    '|---|---|---:|---:|---:|---:|',
   ]
   for (const server of SERVERS) {
     for (const scenario of server.scenarios) {
@@ -235,10 +251,11 @@ function writeResults(results, rss, wrong) {
       if (!runs) continue
       const rps = median(runs.map((r) => r.rps))
       const p99 = median(runs.map((r) => r.p99ms))
+      const cpu = median(runs.map((r) => r.cpuPerRequest))
       let versus = fmt(ratio(results, server.name, scenario, 'fastify'))
       if (scenario === 'rust') versus = `${fmt(ratio(results, server.name, 'rust', 'hyper'))} × hyper`
-      if (scenario === 'middleware3' || scenario === 'native5') versus = `${fmt(ratio(results, server.name, scenario, 'armature', 'plaintext'))} × plaintext`
-      lines.push(`| ${server.name} | ${scenario} | ${fmt(rps, 0)} | ${versus} | ${fmt(p99)} |`)
+      if (scenario === 'middleware3' || scenario === 'native5' || scenario === 'upload64k') versus = `${fmt(ratio(results, server.name, scenario, 'armature', 'plaintext'))} × plaintext`
+      lines.push(`| ${server.name} | ${scenario} | ${fmt(rps, 0)} | ${versus} | ${fmt(p99)} | ${fmt(cpu, 1)} |`)
     }
   }
   lines.push('', `Peak RSS (VmHWM) after ${RSS_CONNECTIONS} keep-alive connections, MiB:`, '', '| server | MiB |', '|---|---:|')

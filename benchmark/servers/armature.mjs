@@ -10,6 +10,7 @@ const app = App.new()
     const body = req.json()
     return { count: Object.keys(body).length, name: body.name }
   }))
+  .route('/upload', post(async (req) => HttpResponse.text(String(req.body.length))))
   .route('/rust', get(HttpResponse.text('Hello, World!')))
   .service(scope('/mw').wrap(pass('a')).wrap(pass('b')).wrap(pass('c')).route('/', get(async () => HttpResponse.text('Hello, World!'))))
   // The day-one native stack; the request log goes to stderr, which the harness keeps in a file.
