@@ -126,6 +126,8 @@ export declare class NativeServer {
   remoteAddress(id: number): string | null
   /** The protocol version: `1.0`, `1.1` or `2`. */
   httpVersion(id: number): string | null
+  /** What the server carries now. */
+  stats(): EngineStats
   /** The port the server listens on. */
   get port(): number
   /**
@@ -162,6 +164,20 @@ export interface ConstantResponse {
   headers: Array<string>
   /** The body. */
   body: string | Buffer
+}
+
+/** What a server carries now, as the engine counts it. */
+export interface EngineStats {
+  /** Connections open. */
+  connections: number
+  /** Requests queued for JS or being answered by it. */
+  pending: number
+  /** Of those, the ones still queued. */
+  queued: number
+  /** Milliseconds the oldest queued request has waited (0 when none wait). */
+  oldestQueuedMs: number
+  /** Requests answered 503 by load shedding so far. */
+  shed: number
 }
 
 /** Every code JS can see, for the test that keeps codes, docs and types in sync. */
@@ -218,6 +234,30 @@ export interface LimitsOptions {
    * @default 20000
    */
   http2PingInterval?: number | string
+  /**
+   * Requests queued for handlers or being answered, at most; beyond it a
+   * request gets 503 with `Retry-After` at once, without reaching JS.
+   * @default 1024
+   */
+  maxPending?: number
+  /**
+   * Milliseconds a request may wait for the JS thread to take it; after
+   * it, 503 with `Retry-After`.
+   * @default 1000
+   */
+  maxQueueDelay?: number | string
+  /**
+   * The `Retry-After` of load shedding's 503s, sent in whole seconds
+   * (rounded up).
+   * @default 1000
+   */
+  retryAfter?: number | string
+  /**
+   * Connections open at once; beyond it the server stops accepting, and
+   * new connections wait in the kernel's backlog.
+   * @default 16384
+   */
+  maxConnections?: number
 }
 
 /** A native middleware as JS describes it: its kind and its options. */

@@ -18,7 +18,7 @@ describe('options are checked', () => {
     [{ limits: 5 }, 'limits must be an object, got 5'],
     [{ serverName: true }, 'serverName must be a string, or false for none, got true'],
     [{ cookies: { secrets: 'x'.repeat(16) } }, 'cookies.secrets: unknown option; did you mean cookies.secret?'],
-    [{ limits: { constructor: 1 } }, 'limits.constructor: unknown option; valid options are bodySize, headerSize, uriLength, requestTimeout, keepAliveTimeout, headersTimeout, bodyTimeout, http2PingInterval'],
+    [{ limits: { constructor: 1 } }, 'limits.constructor: unknown option; valid options are bodySize, headerSize, uriLength, requestTimeout, keepAliveTimeout, headersTimeout, bodyTimeout, http2PingInterval, maxPending, maxQueueDelay, retryAfter, maxConnections'],
   ])('App.new(%o) throws naming the key', (options, message) => {
     expect(() => App.new(options as never)).toThrow(expect.objectContaining(invalid(message)))
   })
@@ -39,8 +39,8 @@ describe('options are checked', () => {
   })
 
   const bad = [Number.NaN, -1, 1.5, 1e300, 'ten', '10']
-  it.each(Object.keys(LIMITS_OPTIONS).flatMap((key) => bad.map((value) => [key, value] as const)))('run() rejects limits.%s = %o naming it', async (key, value) => {
-    await expect(App.new({ limits: { [key]: value } }).run({ port: 0 })).rejects.toMatchObject({ code: 'ERR_ARMATURE_INVALID_OPTION', message: expect.stringContaining(`limits.${key}`) as unknown })
+  it.each(Object.keys(LIMITS_OPTIONS).flatMap((key) => bad.map((value) => [key, value] as const)))('App.new or run() refuses limits.%s = %o naming it', async (key, value) => {
+    await expect((async () => App.new({ limits: { [key]: value } }).run({ port: 0 }))()).rejects.toMatchObject({ code: 'ERR_ARMATURE_INVALID_OPTION', message: expect.stringContaining(`limits.${key}`) as unknown })
   })
 
   it.each(['port', 'workers', 'shutdownTimeout'].flatMap((key) => bad.map((value) => [key, value] as const)))('run({ %s: %o }) rejects naming it', async (key, value) => {

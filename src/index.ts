@@ -51,7 +51,7 @@ export {
   type Params,
   type Target,
 } from './routing.js'
-export { Server, type CloseOptions } from './server.js'
+export { Server, type CloseOptions, type ServerStats } from './server.js'
 import { binding } from './native.js'
 
 /** Every `ERR_ARMATURE_*` code the native engine can throw, e.g. for tests that keep docs in sync. */

@@ -10,4 +10,8 @@ export const LIMITS_OPTIONS = {
   headersTimeout: ['number', 'string'],
   bodyTimeout: ['number', 'string'],
   http2PingInterval: ['number', 'string'],
+  maxPending: ['number'],
+  maxQueueDelay: ['number', 'string'],
+  retryAfter: ['number', 'string'],
+  maxConnections: ['number'],
 } as const

@@ -45,6 +45,22 @@ pub struct LimitsOptions {
     /// the same time is dropped.
     /// @default 20000
     pub http2_ping_interval: Option<Either<f64, String>>,
+    /// Requests queued for handlers or being answered, at most; beyond it a
+    /// request gets 503 with `Retry-After` at once, without reaching JS.
+    /// @default 1024
+    pub max_pending: Option<f64>,
+    /// Milliseconds a request may wait for the JS thread to take it; after
+    /// it, 503 with `Retry-After`.
+    /// @default 1000
+    pub max_queue_delay: Option<Either<f64, String>>,
+    /// The `Retry-After` of load shedding's 503s, sent in whole seconds
+    /// (rounded up).
+    /// @default 1000
+    pub retry_after: Option<Either<f64, String>>,
+    /// Connections open at once; beyond it the server stops accepting, and
+    /// new connections wait in the kernel's backlog.
+    /// @default 16384
+    pub max_connections: Option<f64>,
 }
 
 /// Where and how the native server listens.
@@ -101,6 +117,12 @@ impl ServerOptions {
                 units::duration(&format!("limits.{name}"), &amount(v))
             })
         };
+        let count = |value: Option<f64>, name: &str, default: usize| {
+            value.map_or(Ok(default), |v| {
+                units::whole(&format!("limits.{name}"), v, 1, units::MAX_SAFE_INTEGER)
+                    .map(|v| v as usize)
+            })
+        };
         let limits = Limits {
             body_size: size(&given.body_size, "bodySize", defaults.body_size)?,
             header_size: size(&given.header_size, "headerSize", defaults.header_size)?,
@@ -125,6 +147,18 @@ impl ServerOptions {
                 &given.http2_ping_interval,
                 "http2PingInterval",
                 defaults.http2_ping_interval,
+            )?,
+            max_pending: count(given.max_pending, "maxPending", defaults.max_pending)?,
+            max_queue_delay: millis(
+                &given.max_queue_delay,
+                "maxQueueDelay",
+                defaults.max_queue_delay,
+            )?,
+            retry_after: millis(&given.retry_after, "retryAfter", defaults.retry_after)?,
+            max_connections: count(
+                given.max_connections,
+                "maxConnections",
+                defaults.max_connections,
             )?,
         };
         let server_name = match &self.server_name {

@@ -103,8 +103,40 @@ impl NativeServer {
     }
 }
 
+/// What a server carries now, as the engine counts it.
+#[napi(object)]
+pub struct EngineStats {
+    /// Connections open.
+    pub connections: u32,
+    /// Requests queued for JS or being answered by it.
+    pub pending: u32,
+    /// Of those, the ones still queued.
+    pub queued: u32,
+    /// Milliseconds the oldest queued request has waited (0 when none wait).
+    pub oldest_queued_ms: f64,
+    /// Requests answered 503 by load shedding so far.
+    pub shed: f64,
+}
+
 #[napi]
 impl NativeServer {
+    /// What the server carries now.
+    #[napi]
+    pub fn stats(&self) -> Result<EngineStats, CodedError> {
+        guard(|| -> Result<_, CodedError> {
+            let load = self.server.as_ref().map(Server::load).unwrap_or_default();
+            let (queued, age) = self.batcher.backlog();
+            let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+            Ok(EngineStats {
+                connections: count(load.connections),
+                pending: count(load.pending),
+                queued: count(queued),
+                oldest_queued_ms: age.as_secs_f64() * 1000.0,
+                shed: load.shed as f64,
+            })
+        })
+    }
+
     /// The port the server listens on.
     #[napi(getter)]
     pub fn port(&self) -> Result<u32, CodedError> {

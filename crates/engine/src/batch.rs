@@ -10,7 +10,7 @@
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::{Call, Dispatch};
 
@@ -39,6 +39,8 @@ struct Queue {
     calls: Vec<Call>,
     /// Ids of claimed calls that ended without an answer.
     ended: Vec<u64>,
+    /// When the oldest call in `calls` was queued.
+    since: Option<Instant>,
 }
 
 impl Queue {
@@ -78,6 +80,7 @@ impl Batcher {
             queue: Mutex::new(Queue {
                 calls: Vec::with_capacity(MAX_BATCH),
                 ended: Vec::new(),
+                since: None,
             }),
             woken: AtomicBool::new(false),
             timer_armed: AtomicBool::new(false),
@@ -94,6 +97,15 @@ impl Batcher {
         let mut queue = self.lock();
         calls.append(&mut queue.calls);
         ended.append(&mut queue.ended);
+        queue.since = None;
+    }
+
+    /// The calls waiting for the consumer, and how long the oldest has: what
+    /// grows when the consumer falls behind.
+    pub fn backlog(&self) -> (usize, Duration) {
+        let queue = self.lock();
+        let age = queue.since.map_or(Duration::ZERO, |since| since.elapsed());
+        (queue.calls.len(), age)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
@@ -148,7 +160,12 @@ impl Batcher {
 
 impl Dispatch for Batcher {
     fn dispatch(&self, call: Call) {
-        self.queue(|queue| queue.calls.push(call));
+        self.queue(|queue| {
+            if queue.calls.is_empty() {
+                queue.since = Some(Instant::now());
+            }
+            queue.calls.push(call);
+        });
     }
 
     fn ended(&self, id: u64) {

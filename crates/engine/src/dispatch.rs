@@ -9,6 +9,8 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, Response, Uri, Version};
 use tokio::sync::oneshot;
 
+use crate::server::Pending;
+
 /// Receives the requests routed to [`Endpoint::External`](crate::Endpoint::External).
 ///
 /// `dispatch` runs on an engine worker thread and must not block; the answer
@@ -50,6 +52,8 @@ pub struct Call {
     pub remote_addr: SocketAddr,
     pub(crate) reply: oneshot::Sender<Response<Bytes>>,
     pub(crate) claim: Arc<Claim>,
+    /// Counts the call in its server's load until it is dropped.
+    pub(crate) _pending: Pending,
 }
 
 impl Call {
@@ -81,6 +85,13 @@ impl Claim {
         debug_assert!(id != 0 && id != ENDED);
         self.0
             .compare_exchange(0, id, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Marks the call ended if no dispatcher has claimed it yet; true then.
+    pub(crate) fn end_unclaimed(&self) -> bool {
+        self.0
+            .compare_exchange(0, ENDED, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
     }
 

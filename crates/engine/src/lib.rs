@@ -30,7 +30,7 @@ pub use limits::Limits;
 pub use problem::{problem, PROBLEM_JSON};
 pub use routing::{Endpoint, FixedResponse, Methods, Params, Resolution, Router, RouterBuilder};
 pub use runtime::runtime;
-pub use server::{Handler, Server};
+pub use server::{Handler, LoadStats, Server};
 pub use slots::Slots;
 
 pub use bytes::Bytes;

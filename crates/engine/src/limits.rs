@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use tokio::sync::Semaphore;
+
 use crate::Error;
 
 /// What the engine accepts from one request or connection.
@@ -31,6 +33,19 @@ pub struct Limits {
     /// Interval of HTTP/2 PINGs; a peer that does not answer one within the
     /// same time is dropped. Default 20 s.
     pub http2_ping_interval: Duration,
+    /// Requests handed to their handlers, or queued for them, that clients
+    /// still wait for; beyond it a request gets 503 at once, without being
+    /// queued. Default 1024.
+    pub max_pending: usize,
+    /// Time a request may wait in the queue before its handler takes it;
+    /// after it, 503. Default 1 s.
+    pub max_queue_delay: Duration,
+    /// `Retry-After` on the 503s of load shedding, sent in whole seconds
+    /// (rounded up). Default 1 s.
+    pub retry_after: Duration,
+    /// Connections open at once; beyond it the server stops accepting, so new
+    /// ones wait in the kernel's backlog. Default 16384.
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
@@ -44,6 +59,10 @@ impl Default for Limits {
             headers_timeout: Duration::from_secs(5),
             body_timeout: Duration::from_secs(30),
             http2_ping_interval: Duration::from_secs(20),
+            max_pending: 1024,
+            max_queue_delay: Duration::from_secs(1),
+            retry_after: Duration::from_secs(1),
+            max_connections: 16 * 1024,
         }
     }
 }
@@ -60,11 +79,20 @@ impl Limits {
             ("headersTimeout", self.headers_timeout.is_zero()),
             ("bodyTimeout", self.body_timeout.is_zero()),
             ("http2PingInterval", self.http2_ping_interval.is_zero()),
+            ("maxPending", self.max_pending == 0),
+            ("maxQueueDelay", self.max_queue_delay.is_zero()),
+            ("maxConnections", self.max_connections == 0),
         ];
         match zero.iter().find(|(_, is_zero)| *is_zero) {
             Some((name, _)) => Err(Error::invalid_option(format!(
                 "limits.{name} must be greater than zero"
             ))),
+            None if self.max_connections > Semaphore::MAX_PERMITS => {
+                Err(Error::invalid_option(format!(
+                    "limits.maxConnections must be at most {}",
+                    Semaphore::MAX_PERMITS
+                )))
+            }
             None if self.uri_length > MAX_URI_LENGTH => Err(Error::invalid_option(format!(
                 "limits.uriLength must be at most {MAX_URI_LENGTH} bytes"
             ))),

@@ -2,6 +2,7 @@
 //! graceful drain on shutdown.
 
 mod connection;
+mod load;
 mod service;
 
 use std::net::SocketAddr;
@@ -15,11 +16,14 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{oneshot, watch, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::{App, Dispatch, Error};
 use connection::{ConnectionState, LingeringStream, Stop};
+use load::Load;
+pub use load::LoadStats;
+pub(crate) use load::Pending;
 use service::{Linger, Shared};
 
 /// A listening server. Dropping it without [`Server::shutdown`] leaves it
@@ -29,6 +33,7 @@ pub struct Server {
     local_addr: SocketAddr,
     stop: oneshot::Sender<Duration>,
     task: JoinHandle<()>,
+    load: Arc<Load>,
 }
 
 impl Server {
@@ -52,14 +57,26 @@ impl Server {
                 .map_err(|error| Error::listen(format!("cannot listen on {addr}: {error}")))?
         };
         let builder = connection_builder(&app);
-        let shared = Arc::new(Shared { app, dispatch });
+        let load = Arc::new(Load::default());
+        let shared = Arc::new(Shared {
+            app,
+            dispatch,
+            load: load.clone(),
+        });
         let (stop, stopped) = oneshot::channel();
         let task = runtime.spawn(run(listener, builder, shared, stopped));
         Ok(Self {
             local_addr,
             stop,
             task,
+            load,
         })
+    }
+
+    /// What the server carries now: open connections, pending requests, and
+    /// how many it has refused for load.
+    pub fn load(&self) -> LoadStats {
+        self.load.stats()
     }
 
     /// The address the server listens on (with the real port when 0 was asked).
@@ -97,7 +114,11 @@ impl Handler {
     /// Requests routed to an external endpoint go to `dispatch`.
     pub fn new(app: App, dispatch: Arc<dyn Dispatch>) -> Self {
         Self {
-            shared: Arc::new(Shared { app, dispatch }),
+            shared: Arc::new(Shared {
+                app,
+                dispatch,
+                load: Arc::default(),
+            }),
         }
     }
 
@@ -148,7 +169,14 @@ async fn run(
     let (stop, stopping) = watch::channel(Stop::Running);
     let limits = &shared.app.limits;
     let (headers_timeout, idle) = (limits.headers_timeout, limits.keep_alive_timeout);
+    // At `maxConnections`, the loop stops accepting until one closes: new
+    // connections wait in the kernel's backlog rather than being starved.
+    let room = Arc::new(Semaphore::new(limits.max_connections));
     let grace = loop {
+        let permit = tokio::select! {
+            grace = &mut stopped => break grace.unwrap_or_default(),
+            permit = room.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+        };
         let (stream, remote_addr) = tokio::select! {
             grace = &mut stopped => break grace.unwrap_or_default(),
             accepted = listener.accept() => match accepted {
@@ -162,6 +190,7 @@ async fn run(
             },
         };
         let _ = stream.set_nodelay(true);
+        let held = (permit, shared.load.connection());
         let shared = shared.clone();
         let state = Arc::new(ConnectionState::default());
         let stream = LingeringStream::new(stream, state.clone());
@@ -185,14 +214,18 @@ async fn run(
         let connection = builder
             .serve_connection(TokioIo::new(stream), service)
             .into_owned();
-        tokio::spawn(connection::serve(
+        let served = connection::serve(
             connection,
             |connection| connection.graceful_shutdown(),
             state,
             stopping.clone(),
             headers_timeout,
             idle,
-        ));
+        );
+        tokio::spawn(async move {
+            served.await;
+            drop(held);
+        });
     };
     drop(listener);
     drop(stopping);

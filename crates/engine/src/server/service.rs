@@ -15,6 +15,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Body;
 use tokio::sync::oneshot;
 
+use super::load::Load;
 use crate::dispatch::Claim;
 use crate::middleware::{self, After, BodySize, HandlerTime};
 use crate::problem::problem;
@@ -25,6 +26,7 @@ use crate::{App, Call, Dispatch};
 pub(crate) struct Shared {
     pub(crate) app: App,
     pub(crate) dispatch: Arc<dyn Dispatch>,
+    pub(crate) load: Arc<Load>,
 }
 
 /// A request body the pipeline can read: hyper's, or a complete one handed in.
@@ -250,6 +252,10 @@ async fn answer<B: RequestBody>(
         .extensions
         .get::<HandlerTime>()
         .map_or(limits.request_timeout, |time| time.0);
+    if shared.load.full(limits.max_pending) {
+        // Refused unread, as an early answer; `settle_body` keeps the connection in step.
+        return busy(shared, &path);
+    }
     let RequestBodyState::Unread(unread) = std::mem::replace(body, RequestBodyState::Cut) else {
         unreachable!("the body is read here only");
     };
@@ -282,6 +288,9 @@ async fn answer<B: RequestBody>(
             return problem(status, Some(&detail), &path);
         }
     };
+    let Some(pending) = shared.load.admit(limits.max_pending) else {
+        return busy(shared, &path);
+    };
     let (reply, answer) = oneshot::channel();
     let claim = Arc::new(Claim::default());
     shared.dispatch.dispatch(Call {
@@ -295,6 +304,7 @@ async fn answer<B: RequestBody>(
         remote_addr,
         reply,
         claim: claim.clone(),
+        _pending: pending,
     });
     // Reports the call as ended unless its answer came: on the timeout below,
     // or when hyper drops this future because the client left.
@@ -303,23 +313,82 @@ async fn answer<B: RequestBody>(
         dispatch: &*shared.dispatch,
         answered: false,
     };
-    match tokio::time::timeout(request_timeout, answer).await {
-        Ok(Ok(response)) => {
+    match wait(
+        answer,
+        &unanswered.claim,
+        limits.max_queue_delay,
+        request_timeout,
+    )
+    .await
+    {
+        Waited::Answer(response) => {
             unanswered.answered();
             response
         }
-        Ok(Err(_)) => problem(
+        Waited::Stopped => problem(
             StatusCode::SERVICE_UNAVAILABLE,
             Some("the server stopped before the handler answered"),
             &path,
         ),
-        Err(_) => {
+        Waited::Stale => {
+            let why = format!(
+                "the server is busy: the request waited {} ms for its handler",
+                limits.max_queue_delay.as_millis()
+            );
+            shared.load.shed(&why, limits.retry_after, &path)
+        }
+        Waited::TimedOut => {
             let detail = format!(
                 "the handler did not answer within {} ms",
                 request_timeout.as_millis()
             );
             problem(StatusCode::SERVICE_UNAVAILABLE, Some(&detail), &path)
         }
+    }
+}
+
+/// The 503 for a request that finds `maxPending` requests pending.
+fn busy(shared: &Shared, path: &str) -> Response<Bytes> {
+    let limits = &shared.app.limits;
+    let why = format!(
+        "the server is busy: {} requests wait for their handlers",
+        limits.max_pending
+    );
+    shared.load.shed(&why, limits.retry_after, path)
+}
+
+/// How the wait for a handler's answer ended.
+enum Waited {
+    Answer(Response<Bytes>),
+    /// The dispatcher dropped the call unanswered (the server stopped).
+    Stopped,
+    /// No handler took the call within the queue delay; it never will.
+    Stale,
+    /// A handler took it but did not answer in time.
+    TimedOut,
+}
+
+/// Waits for the answer: at most `queue_delay` for a handler to take the call
+/// (the queue's wait is what grows when the handlers' thread falls behind),
+/// and `timeout` in all.
+async fn wait(
+    answer: oneshot::Receiver<Response<Bytes>>,
+    claim: &Claim,
+    queue_delay: Duration,
+    timeout: Duration,
+) -> Waited {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut answer = std::pin::pin!(answer);
+    if queue_delay < timeout {
+        match tokio::time::timeout(queue_delay, &mut answer).await {
+            Ok(answered) => return answered.map_or(Waited::Stopped, Waited::Answer),
+            Err(_) if claim.end_unclaimed() => return Waited::Stale,
+            Err(_) => {}
+        }
+    }
+    match tokio::time::timeout_at(deadline, answer).await {
+        Ok(answered) => answered.map_or(Waited::Stopped, Waited::Answer),
+        Err(_) => Waited::TimedOut,
     }
 }
 
