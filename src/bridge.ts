@@ -57,6 +57,7 @@ export class Dispatcher {
   #outText = ''
   #outBuffers: Buffer[] | undefined
   #flushQueued = false
+  #drainQueued = false
 
   constructor(endpoints: readonly Endpoint[], context: RequestContext, onError: ErrorResponder) {
     this.#endpoints = endpoints
@@ -64,8 +65,21 @@ export class Dispatcher {
     this.#onError = onError
   }
 
-  /** Called by the engine (through a weak threadsafe function) when requests wait. */
+  /**
+   * Called by the engine (through a weak threadsafe function) when requests
+   * wait; they are taken in the loop's check phase. Node runs a threadsafe
+   * function's queued calls back to back (up to 1,000 a turn) and the engine
+   * queues its next wake while a batch runs, so taking them here would keep
+   * the loop from its timers and I/O for as long as the load lasts.
+   */
   readonly wake = (): void => {
+    if (this.#drainQueued) return
+    this.#drainQueued = true
+    setImmediate(this.#drain)
+  }
+
+  readonly #drain = (): void => {
+    this.#drainQueued = false
     const inbox = this.#inbox
     do {
       let text: string | null

@@ -1,0 +1,13 @@
+// The overload script's server: GET /work burns BURN_MS of CPU on the JS
+// thread, as a handler doing real work would; stats go to stdout each second.
+import { App, get } from '@armature/core'
+
+const burn = Number(process.env.BURN_MS ?? 1)
+const app = App.new().route('/work', get(() => {
+  const until = performance.now() + burn
+  while (performance.now() < until);
+  return 'done'
+}))
+const server = await app.run({ host: '127.0.0.1', port: Number(process.env.PORT) })
+console.log('ready')
+setInterval(() => console.log(JSON.stringify(server.stats())), 1000)
