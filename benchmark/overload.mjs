@@ -2,11 +2,14 @@
 // answers ~1,000 req/s on one core) is offered ten times what it can answer,
 // open-loop, from many connections. It must keep answering: admitted requests
 // within their timeout, the rest 503 at once, its RSS bounded.
-//   npm run overload                  (OVERLOAD_SECONDS=20 OVERLOAD_FACTOR=10 OVERLOAD_RSS_MIB=1024)
+// Then it holds IDLE_CONNECTIONS (10,000) idle keep-alive connections, which
+// the default maxConnections must allow, and reports what they cost.
+//   npm run overload                  (OVERLOAD_SECONDS=20 OVERLOAD_FACTOR=10 OVERLOAD_RSS_MIB=1024 IDLE_CONNECTIONS=10000)
 // Bounded: the run lasts OVERLOAD_SECONDS, and the server is killed (and the
 // run fails) if its RSS passes OVERLOAD_RSS_MIB.
 import { execFileSync, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -17,6 +20,7 @@ const SECONDS = Number(process.env.OVERLOAD_SECONDS ?? 20)
 const FACTOR = Number(process.env.OVERLOAD_FACTOR ?? 10)
 const RSS_MIB = Number(process.env.OVERLOAD_RSS_MIB ?? 1024)
 const CONNECTIONS = 2048
+const IDLE = Number(process.env.IDLE_CONNECTIONS ?? 10_000)
 const PORT = 18500
 
 const rssMib = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024
@@ -110,12 +114,32 @@ console.log(`200: ${ok.length} (${(ok.length / elapsed).toFixed(0)} req/s), p50 
 console.log(`503: ${shed.length}, p50 ${percentile(shed, 50).toFixed(1)} ms, p99 ${percentile(shed, 99).toFixed(1)} ms`)
 console.log(`other: ${other.length}${other.length ? ` (${[...new Set(other.map((r) => r.status))].join(', ')})` : ''}`)
 console.log(`server: shed ${last.shed}, event loop ${(utilization * 100).toFixed(0)}% busy (delay at most ${delayMax.toFixed(0)} ms), RSS ${baselineRss.toFixed(1)} MiB before, peak ${peakRss.toFixed(1)} MiB`)
+
+// Idle connections: each sends one request, reads its answer and stays open.
+const idleBefore = rssMib(server.pid)
+const sockets = []
+let idleErrors = 0
+for (let opened = 0; opened < IDLE && alive; opened += 500) {
+  const batch = Array.from({ length: Math.min(500, IDLE - opened) }, () => new Promise((resolve) => {
+    const socket = net.connect(PORT, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n'))
+    socket.once('data', () => resolve(sockets.push(socket)))
+    socket.once('error', () => resolve(idleErrors++))
+  }))
+  await Promise.all(batch)
+}
+const statsSeen = stats.length
+while (alive && stats.length < statsSeen + 2) await new Promise((r) => setTimeout(r, 100))
+const idleRss = rssMib(server.pid)
+const held = stats.at(-1)?.connections ?? 0
+console.log(`idle: ${sockets.length} connections held (${idleErrors} failed), server counts ${held} open; RSS ${idleBefore.toFixed(1)} → ${idleRss.toFixed(1)} MiB, ${(((idleRss - idleBefore) * 1024) / Math.max(1, sockets.length)).toFixed(1)} KiB each`)
+for (const socket of sockets) socket.destroy()
 server.kill()
 const failures = [
   !alive && 'the server died or passed the RSS bound',
   other.length > 0 && 'some requests got neither 200 nor 503',
   ok.length === 0 && 'no request was answered 200',
   percentile(ok, 100) > 30_000 && 'an admitted request took longer than the 30 s request timeout',
+  held < IDLE && `the server held ${held} of ${IDLE} idle connections`,
 ].filter(Boolean)
 if (failures.length) {
   console.error(`overload failed: ${failures.join('; ')}`)
