@@ -127,4 +127,14 @@ describe('text through the bridge', () => {
     expect(good.status).toBe(200)
     expect(await good.text()).toBe('good')
   })
+
+  it('keeps the factory content-type when a header value merely mentions content-type', async () => {
+    const server = await start(
+      App.new().route('/', get(() => HttpResponse.json({ ok: true }, { headers: { 'access-control-allow-headers': 'content-type' } }))),
+    )
+    const res = await fetch(`${server.url}/`)
+    expect(res.headers.get('content-type')).toBe('application/json')
+    expect(res.headers.get('access-control-allow-headers')).toBe('content-type')
+    expect(await res.json()).toEqual({ ok: true })
+  })
 })

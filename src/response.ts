@@ -183,7 +183,9 @@ export class HttpResponse {
 
 /** Sets the content-type code unless a `content-type` header was given. */
 export function typed(response: HttpResponse, type: ContentType): HttpResponse {
-  if (!response.headerList?.includes('content-type')) response.contentType = type
+  const list = response.headerList ?? []
+  for (let i = 0; i < list.length; i += 2) if (list[i] === 'content-type') return response
+  response.contentType = type
   return response
 }
 
