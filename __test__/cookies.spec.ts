@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { App, get, HttpResponse, post } from '@armature/core'
+import { App, get, HttpResponse, post, SecurityHeaders, type Middleware } from '@armature/core'
 import { testClient } from '@armature/core/testing'
 import { start } from './helpers.js'
 
@@ -94,5 +94,20 @@ describe('HttpResponse.cacheControl', () => {
     expect(() => HttpResponse.json({}).cacheControl({ maxAge: -1 })).toThrow('max-age must be a whole number of seconds')
     expect(() => HttpResponse.json({}).cacheControl({ maxAge: 1.5 })).toThrow(RangeError)
     expect(() => HttpResponse.json({}).cacheControl({})).toThrow('at least one directive')
+  })
+
+  it('keeps signed cookies when a native middleware runs inside a JS one', async () => {
+    const js: Middleware = async (req, next) => next(req)
+    const app = App.new({ cookies: { secret: SECRET } })
+      .wrap(js)
+      .wrap(SecurityHeaders.default())
+      .route('/login', get(() => HttpResponse.text('in').cookie('user', 'ada', { signed: true }).cookie('theme', 'dark')))
+    const server = await start(app)
+    const res = await fetch(`${server.url}/login`)
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN')
+    const cookies = res.headers.getSetCookie()
+    expect(cookies).toHaveLength(2)
+    expect(cookies).toContain('theme=dark')
+    expect(cookies.find((c) => /^user=s%3Aada\.[\w%]+$/.test(c))).toBeDefined()
   })
 })

@@ -233,6 +233,16 @@ export const RateLimit = {
   },
 }
 
+/**
+ * The response native code left after its response hook ran on `res`: the
+ * cookies to sign when it is sent go along, since native code never sees them.
+ */
+function after(res: HttpResponse, whole: WholeResponse): HttpResponse {
+  const response = fromWhole(whole)
+  response.signedCookies = res.signedCookies
+  return response
+}
+
 /** A response handed back by native code, as an `HttpResponse`. */
 function fromWhole(whole: WholeResponse): HttpResponse {
   const response = new HttpResponse(whole.body.length === 0 ? undefined : whole.body, { status: whole.status })
@@ -259,7 +269,7 @@ export function inlineRateLimit(index: number, keyOf: KeyFunction): Middleware<a
     const refused = native.rateLimitHit(index, req.slot, String(key))
     if (refused) return fromWhole(refused)
     const res = await next(req)
-    return fromWhole(native.layerAfter(index, req.slot, res.status, res.contentType, res.headerList ?? [], bodyOf(res.body)))
+    return after(res, native.layerAfter(index, req.slot, res.status, res.contentType, res.headerList ?? [], bodyOf(res.body)))
   }
 }
 
@@ -274,7 +284,7 @@ export function inline(index: number): Middleware<any> {
     const early = native.layerBefore(index, req.slot)
     if (early) return fromWhole(early)
     return next(req).then((res) =>
-      fromWhole(native.layerAfter(index, req.slot, res.status, res.contentType, res.headerList ?? [], bodyOf(res.body))),
+      after(res, native.layerAfter(index, req.slot, res.status, res.contentType, res.headerList ?? [], bodyOf(res.body))),
     )
   }
 }
