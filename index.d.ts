@@ -101,7 +101,11 @@ export declare class NativeServer {
    * values, body) and returns the response it leaves.
    */
   layerAfter(index: number, id: number, status: number, contentType: number, headers: Array<string>, body?: string | Buffer | undefined | null): WholeResponse
-  /** One header's value; repeated headers are joined with `, `. */
+  /**
+   * One header's value; repeated headers are joined with `, `, and
+   * `cookie` fields with `; `, as HTTP/2 clients may send each cookie as a
+   * field of its own (RFC 9113 §8.2.3).
+   */
   header(id: number, name: string): string | null
   /**
    * Every header as alternating lower-case names and values, in the order

@@ -1,3 +1,5 @@
+import { once } from 'node:events'
+import http2 from 'node:http2'
 import { describe, expect, it } from 'vitest'
 import { App, get, HttpResponse, post, SecurityHeaders, type Middleware } from '@armature/core'
 import { testClient } from '@armature/core/testing'
@@ -109,5 +111,17 @@ describe('HttpResponse.cacheControl', () => {
     expect(cookies).toHaveLength(2)
     expect(cookies).toContain('theme=dark')
     expect(cookies.find((c) => /^user=s%3Aada\.[\w%]+$/.test(c))).toBeDefined()
+  })
+
+  it('joins the cookie fields an HTTP/2 client sends separately with "; "', async () => {
+    const server = await start(App.new().route('/', get((req) => ({ a: req.cookie('a') ?? null, b: req.cookie('b') ?? null, header: req.headers.cookie }))))
+    const session = http2.connect(server.url)
+    const stream = session.request({ ':path': '/', cookie: ['a=1', 'b=2'] })
+    let body = ''
+    stream.setEncoding('utf8')
+    stream.on('data', (chunk: string) => (body += chunk))
+    await once(stream, 'end')
+    session.close()
+    expect(JSON.parse(body)).toEqual({ a: '1', b: '2', header: 'a=1; b=2' })
   })
 })

@@ -221,7 +221,8 @@ export class Request<Params extends Record<string, string> = Record<string, stri
       for (let i = 0; i < flat.length; i += 2) {
         const name = flat[i] as string
         const value = flat[i + 1] as string
-        out[name] = name in out ? `${out[name]}, ${value}` : value
+        // HTTP/2 clients may send each cookie as a field of its own (RFC 9113 §8.2.3).
+        out[name] = name in out ? `${out[name]}${name === 'cookie' ? '; ' : ', '}${value}` : value
       }
       this.#headers = out
     }

@@ -13,16 +13,23 @@ use crate::server::NativeServer;
 
 #[napi]
 impl NativeServer {
-    /// One header's value; repeated headers are joined with `, `.
+    /// One header's value; repeated headers are joined with `, `, and
+    /// `cookie` fields with `; `, as HTTP/2 clients may send each cookie as a
+    /// field of its own (RFC 9113 §8.2.3).
     #[napi]
     pub fn header(&self, id: i64, name: String) -> Result<Option<String>, CodedError> {
         guard(|| {
             let headers = &self.inflight.get(id)?.headers;
             let mut values = headers.get_all(name.as_str()).iter();
             let first = values.next()?;
+            let separator = if name.eq_ignore_ascii_case("cookie") {
+                "; "
+            } else {
+                ", "
+            };
             let mut joined = String::from_utf8_lossy(first.as_bytes()).into_owned();
             for value in values {
-                joined.push_str(", ");
+                joined.push_str(separator);
                 joined.push_str(&String::from_utf8_lossy(value.as_bytes()));
             }
             Some(joined)
