@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { App, get, HttpResponse, post, type Request } from '@armature/core'
-import { start } from './helpers.js'
+import { raw, start, statuses } from './helpers.js'
 
 describe('the request object', () => {
   it('exposes method, url, path, queries, headers and the client', async () => {
@@ -125,5 +125,47 @@ describe('request bodies', () => {
       if (path === '/echo') expect(digest(answers[n] as Buffer), `job ${n}`).toBe(digest(body))
       else expect(answers[n], `job ${n}`).toEqual({ before: digest(body), after: true })
     }
+  })
+})
+
+describe('req.safePath', () => {
+  const app = () =>
+    App.new().route('/files/*rest', get((req) => ({ raw: req.param('rest'), safe: req.safePath('rest') })))
+
+  it.each([
+    ['/files/docs/guide.md', 'docs/guide.md'],
+    ['/files/docs/./guide.md', 'docs/guide.md'],
+    ['/files/a//b/', 'a/b'],
+    ['/files/caf%C3%A9/men%C3%BC.txt', 'café/menü.txt'],
+    ['/files/...', '...'],
+  ])('%s is the relative path %s', async (target, safe) => {
+    const server = await start(app())
+    const answer = await raw(server.port, `GET ${target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`)
+    expect(statuses(answer)).toEqual([200])
+    const body = Buffer.from(answer.slice(answer.indexOf('\r\n\r\n') + 4), 'latin1').toString('utf8')
+    expect(JSON.parse(body)).toMatchObject({ safe })
+  })
+
+  it.each([
+    ['/files/../etc/passwd', "leaves its directory ('..')"],
+    ['/files/a/../../etc', "leaves its directory ('..')"],
+    ['/files/%2e%2e/etc', "leaves its directory ('..')"],
+    ['/files/a%2Fb', 'holds an encoded slash (%2F)'],
+    ['/files/a%2f..%2fb', 'holds an encoded slash (%2F)'],
+    ['/files/a%5Cb', 'holds a backslash'],
+    ['/files/a%00b', 'holds a NUL byte'],
+    ['/files/C:/windows', 'starts with a drive letter'],
+  ])('%s is refused with a 400 problem', async (target, why) => {
+    const server = await start(app())
+    const answer = await raw(server.port, `GET ${target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`)
+    expect(statuses(answer)).toEqual([400])
+    expect(answer).toContain('application/problem+json')
+    expect(answer).toContain(`the path parameter 'rest' ${why}`)
+  })
+
+  it('leaves req.param as sent, decoded', async () => {
+    const server = await start(app().route('/raw/*rest', get((req) => req.param('rest'))))
+    const answer = await raw(server.port, `GET /raw/a%2Fb/../c HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`)
+    expect(answer.endsWith('a/b/../c')).toBe(true)
   })
 })

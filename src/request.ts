@@ -174,11 +174,39 @@ export class Request<Params extends Record<string, string> = Record<string, stri
   /**
    * A path parameter, percent-decoded: `req.param('id')` on `/users/:id`.
    * On a route declared inline the names are typed: `req.param('nope')` on
-   * `/users/:id` does not compile.
+   * `/users/:id` does not compile. A `*rest` parameter is the decoded rest of
+   * the path as sent, `..` and decoded `%2F` included: to use it as a file
+   * path, take `req.safePath('rest')`.
    */
   param<K extends keyof Params & string>(name: K): Params[K] {
     const index = this.#names.indexOf(name)
     return (index < 0 ? undefined : this.#values[index]) as Params[K]
+  }
+
+  /**
+   * The path parameter `name` (a `*rest` one) as a relative path that cannot
+   * leave the directory it is joined to: segments joined by `/`, with empty
+   * and `.` segments removed. A `..` segment, a backslash, a NUL, a drive
+   * letter (`C:`), or an encoded slash (`%2F`) anywhere in the request path
+   * throws an `HttpError`: the client gets a 400 problem.
+   *
+   * @example
+   * // GET /files/docs/./guide.md → 'docs/guide.md'; GET /files/../etc/passwd → 400
+   * app.route('/files/*rest', get((req) => readFile(path.join(root, req.safePath('rest')))))
+   */
+  safePath<K extends keyof Params & string>(name: K): string {
+    const value = this.param(name) as string | undefined
+    if (value === undefined) throw new TypeError(`safePath: the route has no parameter '${name}'`)
+    const refuse = (why: string): never => {
+      throw new HttpError(400, `the path parameter '${name}' ${why}`)
+    }
+    if (/%2f/i.test(this.path)) refuse('holds an encoded slash (%2F)')
+    if (value.includes('\\')) refuse('holds a backslash')
+    if (value.includes('\0')) refuse('holds a NUL byte')
+    const segments = value.split('/').filter((segment) => segment !== '' && segment !== '.')
+    if (segments.includes('..')) refuse("leaves its directory ('..')")
+    if (/^[a-z]:/i.test(segments[0] ?? '')) refuse('starts with a drive letter')
+    return segments.join('/')
   }
 
   /** Every path parameter by name. */
