@@ -10,8 +10,8 @@ const key = platformKey()
 const binary = `armature.${key}.node`
 const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version
 
-/** Budgets for what users download. */
-const CORE_TARBALL_MAX = 64 * 1024
+/** Budgets for what users download. The core tarball is mostly the README (~24 KiB compressed) and the types. */
+const CORE_TARBALL_MAX = 96 * 1024
 const BINARY_MAX = 8 * 1024 * 1024
 
 describe.skipIf(!packable)(`the published packages (${key})`, () => {
