@@ -64,6 +64,17 @@ describe('RateLimit', () => {
     expect((await byUser.call({ 'x-user': 'cy' })).headers.get('ratelimit-remaining')).toBe('1')
   })
 
+  it('counts long header keys by their hash: the same key together, another apart', async () => {
+    const { call } = await serve({ limit: 1, window: '1m', key: { header: 'x-api-key' }, maxBytes: '64kb' })
+    const long = 'k'.repeat(8000)
+    expect((await call({ 'x-api-key': long })).status).toBe(200)
+    expect((await call({ 'x-api-key': long })).status).toBe(429)
+    expect((await call({ 'x-api-key': `${long}2` })).status).toBe(200)
+    // Many more long keys than 64 KiB can hold: the oldest are forgotten, the server stays up.
+    const many = await Promise.all(Array.from({ length: 400 }, (_, i) => call({ 'x-api-key': `${long}-${i}` })))
+    expect(many.every((answer) => answer.status === 200)).toBe(true)
+  })
+
   it('limits by IP when declared inside a JS middleware too', async () => {
     const server = await start(
       App.new()
@@ -93,6 +104,8 @@ describe('RateLimit', () => {
       [{ limit: 10, window: '1m', key: { header: 'bad header' } }, "'bad header' is not a valid header name"],
       [{ limit: 10, window: '1m', algorithm: 'leaky' as 'tokenBucket' }, 'unknown variant `leaky`, expected `slidingWindow` or `tokenBucket`'],
       [{ limit: 10, window: '1m', trustProxy: 1.5 }, 'trustProxy must be a whole number'],
+      [{ limit: 10, window: '1m', maxBytes: '1kb' }, 'maxBytes must be at least 64kb'],
+      [{ limit: 10, window: '1m', maxBytes: 'lots' }, "maxBytes: 'lots' is not a size"],
     ]
     for (const [options, message] of cases) {
       expect(() => RateLimit.new(options)).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_OPTION', message: expect.stringContaining(message) }))

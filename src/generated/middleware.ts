@@ -144,7 +144,12 @@ trustProxy?: boolean | number,
 /**
  * Clients remembered at most; idle ones, then the least recently seen, are forgotten first. @default 100000
  */
-maxKeys?: number, };
+maxKeys?: number, 
+/**
+ * Memory the remembered clients may take: bytes or text (`'16mb'`); a
+ * key longer than 256 bytes is remembered as its hash. @default '16mb'
+ */
+maxBytes?: number | string, };
 
 /**
  * Options of `RequestId.new` (the `RequestId` middleware), as JSON.

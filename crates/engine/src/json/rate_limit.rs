@@ -47,6 +47,10 @@ pub struct RateLimitOptions {
     pub trust_proxy: Option<TrustProxy>,
     /// Clients remembered at most; idle ones, then the least recently seen, are forgotten first. @default 100000
     pub max_keys: Option<f64>,
+    /// Memory the remembered clients may take: bytes or text (`'16mb'`); a
+    /// key longer than 256 bytes is remembered as its hash. @default '16mb'
+    #[cfg_attr(feature = "ts", ts(inline))]
+    pub max_bytes: Option<Amount>,
 }
 
 /// Proxies trusted in front: `true` is one.
@@ -91,6 +95,10 @@ impl TryFrom<RateLimitOptions> for RateLimitConfig {
         config.algorithm = options.algorithm.unwrap_or_default();
         if let Some(max_keys) = options.max_keys {
             config.max_keys = whole("maxKeys", max_keys)? as usize;
+        }
+        if let Some(max_bytes) = &options.max_bytes {
+            let bytes = units::size("rateLimit: maxBytes", max_bytes)?;
+            config.max_bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
         }
         Ok(config)
     }

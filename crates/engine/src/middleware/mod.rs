@@ -11,6 +11,7 @@ mod cors;
 mod etag;
 mod logger;
 mod rate_limit;
+mod rate_store;
 mod request_id;
 mod route_limits;
 mod security_headers;

@@ -2,18 +2,20 @@
 //! (its IP, optionally behind trusted proxies, or a header), in a bounded
 //! in-memory store; over the limit, 429 with `Retry-After` and `RateLimit-*`.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use http::header::{HeaderName, RETRY_AFTER};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode};
 
+use super::rate_store::Store;
 use super::{Flow, Layer};
 use crate::problem::problem;
 use crate::Error;
+
+/// The least `max_bytes`: room for a few long keys in every shard.
+const MIN_BYTES: usize = 64 * 1024;
 
 /// The client's address, put on a request before native middleware see it.
 #[derive(Debug, Clone, Copy)]
@@ -63,11 +65,14 @@ pub struct RateLimitConfig {
     pub algorithm: Algorithm,
     /// Clients remembered at most; at least 1.
     pub max_keys: usize,
+    /// Bytes the remembered clients may take (their keys, of at most 256
+    /// bytes each, and a fixed cost per client); at least 64 KiB.
+    pub max_bytes: usize,
 }
 
 impl RateLimitConfig {
     /// `limit` requests per `window` and client address, sliding window,
-    /// 100,000 clients remembered.
+    /// 100,000 clients remembered in at most 16 MiB.
     pub fn new(limit: u64, window: Duration) -> Self {
         Self {
             limit,
@@ -75,6 +80,7 @@ impl RateLimitConfig {
             key: RateLimitKey::Ip { trusted_proxies: 0 },
             algorithm: Algorithm::default(),
             max_keys: 100_000,
+            max_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -87,7 +93,6 @@ struct Usage {
     started: Instant,
     count: u64,
     previous: u64,
-    seen: Instant,
 }
 
 /// The answer to one request.
@@ -108,8 +113,7 @@ pub struct RateLimit {
     window: Duration,
     key: RateLimitKey,
     algorithm: Algorithm,
-    max_keys: usize,
-    store: Mutex<HashMap<String, Usage>>,
+    store: Store<Usage>,
     policy: HeaderValue,
 }
 
@@ -123,6 +127,7 @@ impl RateLimit {
             key,
             algorithm,
             max_keys,
+            max_bytes,
         } = config;
         if limit == 0 {
             return Err(invalid("limit must be at least 1"));
@@ -133,6 +138,9 @@ impl RateLimit {
         if max_keys == 0 {
             return Err(invalid("maxKeys must be at least 1"));
         }
+        if max_bytes < MIN_BYTES {
+            return Err(invalid("maxBytes must be at least 64kb"));
+        }
         let policy = HeaderValue::from_str(&format!("{limit};w={}", window.as_secs().max(1)))
             .expect("digits are a valid header value");
         Ok(Self {
@@ -140,46 +148,28 @@ impl RateLimit {
             window,
             key,
             algorithm,
-            max_keys,
-            store: Mutex::new(HashMap::new()),
+            // Clients idle for two windows have nothing left to count.
+            store: Store::new(max_keys, max_bytes, window * 2),
             policy,
         })
-    }
-
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Usage>> {
-        // Counters stay consistent even if a holder panicked mid-update.
-        self.store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Counts one request of `key` and decides; exact under any concurrency.
     pub fn hit(&self, key: &str) -> Decision {
         let now = Instant::now();
-        let mut store = self.lock();
-        if store.len() >= self.max_keys && !store.contains_key(key) {
-            self.forget(&mut store, now);
-        }
-        let fresh = match self.algorithm {
-            Algorithm::SlidingWindow => Usage {
-                started: now,
-                count: 0,
-                previous: 0,
-                seen: now,
+        let fresh = || Usage {
+            started: now,
+            count: match self.algorithm {
+                Algorithm::SlidingWindow => 0,
+                Algorithm::TokenBucket => self.limit * 1000,
             },
-            Algorithm::TokenBucket => Usage {
-                started: now,
-                count: self.limit * 1000,
-                previous: 0,
-                seen: now,
-            },
+            previous: 0,
         };
-        let usage = store.entry(key.to_owned()).or_insert(fresh);
-        usage.seen = now;
-        match self.algorithm {
-            Algorithm::SlidingWindow => self.slide(usage, now),
-            Algorithm::TokenBucket => self.take(usage, now),
-        }
+        self.store
+            .with(key, now, fresh, |usage| match self.algorithm {
+                Algorithm::SlidingWindow => self.slide(usage, now),
+                Algorithm::TokenBucket => self.take(usage, now),
+            })
     }
 
     /// Sliding window: this window's count plus the last one's, weighted by
@@ -236,17 +226,6 @@ impl RateLimit {
             allowed: true,
             remaining: usage.count / 1000,
             reset: (missing * per_token).ceil() as u64,
-        }
-    }
-
-    /// Makes room: drops clients idle for a whole window, else the least recently seen tenth.
-    fn forget(&self, store: &mut HashMap<String, Usage>, now: Instant) {
-        store.retain(|_, usage| now.duration_since(usage.seen) < self.window * 2);
-        if store.len() >= self.max_keys {
-            let mut seen: Vec<Instant> = store.values().map(|usage| usage.seen).collect();
-            seen.sort_unstable();
-            let cut = seen[seen.len() / 10];
-            store.retain(|_, usage| usage.seen > cut);
         }
     }
 
@@ -392,7 +371,8 @@ mod tests {
             assert!(limiter.hit("b").allowed, "{algorithm:?}");
             // A third key makes room in a store of two.
             assert!(limiter.hit("c").allowed, "{algorithm:?}");
-            assert!(limiter.lock().len() <= 2, "{algorithm:?}");
+            // One entry a shard: the bound is max_keys rounded up to whole shards.
+            assert!(limiter.store.len() <= 16, "{algorithm:?}");
         }
     }
 
