@@ -16,6 +16,7 @@ pub mod json;
 mod limits;
 pub mod middleware;
 mod problem;
+pub mod proxy;
 mod routing;
 mod runtime;
 mod server;

@@ -10,6 +10,7 @@ mod logger;
 mod rate_limit;
 mod request_id;
 mod security_headers;
+mod trust_proxy;
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ pub use logger::LoggerOptions;
 pub use rate_limit::{KeySpec, RateLimitOptions, TrustProxy};
 pub use request_id::RequestIdOptions;
 pub use security_headers::{Csp, Hsts, SecurityHeadersOptions, Toggle};
+pub use trust_proxy::trust_proxy_from_json;
 
 use crate::middleware::{
     BodyLimit, Compression, Cors, ETag, Layer, Logger, RateLimit, RateLimitConfig, RateLimitKey,
