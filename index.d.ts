@@ -126,8 +126,8 @@ export declare class NativeServer {
   body(id: number): Buffer | null
   /** The body decoded as UTF-8 (invalid sequences become U+FFFD). */
   text(id: number): string | null
-  /** The client's IP address. */
-  remoteAddress(id: number): string | null
+  /** Who sent the request, as the app's trusted proxies report it. */
+  client(id: number): ClientInfo | null
   /** The protocol version: `1.0`, `1.1` or `2`. */
   httpVersion(id: number): string | null
   /** What the server carries now. */
@@ -157,6 +157,24 @@ export declare function checkMiddleware(spec: MiddlewareSpec): void
  * `ERR_ARMATURE_INVALID_OPTION` naming `name`.
  */
 export declare function checkMillis(name: string, value: number | string): number
+
+/**
+ * Checks `App.new({ trustProxy })` where it is given, throwing
+ * `ERR_ARMATURE_INVALID_OPTION` naming what is wrong.
+ */
+export declare function checkTrustProxy(value: any): void
+
+/** Who sent a request: `req.ip`, `req.ips`, `req.protocol`, `req.hostname`. */
+export interface ClientInfo {
+  /** The client's address. */
+  ip: string
+  /** The addresses from the client to the nearest proxy, client first. */
+  ips: Array<string>
+  /** `http` or `https`. */
+  protocol: string
+  /** The host asked for, without a port. */
+  hostname?: string
+}
 
 /** A response fixed when the app is built. */
 export interface ConstantResponse {
@@ -291,6 +309,11 @@ export interface ServerOptions {
   workers?: number
   /** Show error details in 500 responses (NODE_ENV=development). */
   development?: boolean
+  /**
+   * The proxies in front whose word on the client is taken, as
+   * `App.new({ trustProxy })` gives them.
+   */
+  trustProxy?: any
 }
 
 /**

@@ -839,6 +839,7 @@ module.exports.NativeApp = nativeBinding.NativeApp
 module.exports.NativeServer = nativeBinding.NativeServer
 module.exports.checkMiddleware = nativeBinding.checkMiddleware
 module.exports.checkMillis = nativeBinding.checkMillis
+module.exports.checkTrustProxy = nativeBinding.checkTrustProxy
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.panicForTest = nativeBinding.panicForTest
 module.exports.statusReason = nativeBinding.statusReason

@@ -10,8 +10,8 @@ afterEach(async () => {
 })
 
 /** Runs `app` on 127.0.0.1 and a free port; closed after each test. */
-export async function start(app: App<any>): Promise<Server> {
-  const server = await app.run({ host: '127.0.0.1', port: 0 })
+export async function start(app: App<any>, host = '127.0.0.1'): Promise<Server> {
+  const server = await app.run({ host, port: 0 })
   running.add(server)
   return server
 }

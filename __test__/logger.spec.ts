@@ -28,8 +28,9 @@ describe('Logger', () => {
       expect(line.time).toBeGreaterThan(started)
       expect(line.responseTime).toBeGreaterThanOrEqual(0)
     }
-    expect(ok).toMatchObject({ level: 30, msg: 'request completed', req: { method: 'GET', url: '/?a=1', id: 'trace-1' }, res: { statusCode: 200 } })
-    expect(missing).toMatchObject({ level: 40, req: { method: 'GET', url: '/missing' }, res: { statusCode: 404 } })
+    expect(ok).toMatchObject({ level: 30, msg: 'request completed', req: { method: 'GET', url: '/?a=1', id: 'trace-1', remoteAddress: '127.0.0.1' }, res: { statusCode: 200 } })
+    // The address the trusted proxy reports, as pino-http names it.
+    expect(missing).toMatchObject({ level: 40, req: { method: 'GET', url: '/missing', remoteAddress: '203.0.113.7' }, res: { statusCode: 404 } })
     expect((missing?.req as { id: string }).id).toMatch(/^[0-9a-f-]{36}$/)
     expect(boom).toMatchObject({ level: 50, msg: 'request errored', res: { statusCode: 503 } })
   })

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { App, get, RateLimit, type RateLimitOptions } from '@armature/core'
+import { App, get, RateLimit, type AppOptions, type RateLimitOptions } from '@armature/core'
 import { start } from './helpers.js'
 
-async function serve(options: RateLimitOptions) {
-  const server = await start(App.new().wrap(RateLimit.new(options)).route('/', get(() => 'ok')))
+async function serve(options: RateLimitOptions, app: AppOptions = {}) {
+  const server = await start(App.new(app).wrap(RateLimit.new(options)).route('/', get(() => 'ok')))
   const call = async (headers: Record<string, string> = {}) => {
     const res = await fetch(`${server.url}/`, { headers })
     return { status: res.status, headers: res.headers, body: await res.text() }
@@ -43,13 +43,19 @@ describe('RateLimit', () => {
     expect((await byHeader.call({ 'x-api-key': 'a' })).status).toBe(429)
     expect((await byHeader.call()).status).toBe(200)
 
-    // One trusted proxy: the client is the address it appended, the last one; earlier ones came from the client.
-    const proxied = await serve({ limit: 1, window: '1m', trustProxy: true })
+    // The app trusts one proxy: the client is the address it appended, the last one; earlier ones came from the client.
+    const proxied = await serve({ limit: 1, window: '1m' }, { trustProxy: 1 })
     expect((await proxied.call({ 'x-forwarded-for': '203.0.113.7' })).status).toBe(200)
     expect((await proxied.call({ 'x-forwarded-for': '203.0.113.8' })).status).toBe(200)
     expect((await proxied.call({ 'x-forwarded-for': '198.51.100.1, 203.0.113.7' })).status).toBe(429)
+    // Forwarded is not the header configured: whatever it says, the client is the proxy itself.
     expect((await proxied.call({ forwarded: 'for="[2001:db8::1]:4711"' })).status).toBe(200)
-    const twoHops = await serve({ limit: 1, window: '1m', trustProxy: 2 })
+    expect((await proxied.call({ forwarded: 'for="[2001:db8::2]:4711"' })).status).toBe(429)
+    const viaForwarded = await serve({ limit: 1, window: '1m' }, { trustProxy: { hops: 1, header: 'forwarded' } })
+    expect((await viaForwarded.call({ forwarded: 'for="[2001:db8::1]:4711"' })).status).toBe(200)
+    expect((await viaForwarded.call({ forwarded: 'for="[2001:db8::2]:4711"', 'x-forwarded-for': '203.0.113.7' })).status).toBe(200)
+    expect((await viaForwarded.call({ forwarded: 'for="[2001:db8::1]:4711"' })).status).toBe(429)
+    const twoHops = await serve({ limit: 1, window: '1m' }, { trustProxy: 2 })
     expect((await twoHops.call({ 'x-forwarded-for': '203.0.113.7, 10.0.0.1' })).status).toBe(200)
     expect((await twoHops.call({ 'x-forwarded-for': '203.0.113.7, 10.0.0.2' })).status).toBe(429)
 
@@ -103,7 +109,7 @@ describe('RateLimit', () => {
       [{ limit: 10, window: '1m', key: 'external' as 'ip' }, "key 'external' is not 'ip'"],
       [{ limit: 10, window: '1m', key: { header: 'bad header' } }, "'bad header' is not a valid header name"],
       [{ limit: 10, window: '1m', algorithm: 'leaky' as 'tokenBucket' }, 'unknown variant `leaky`, expected `slidingWindow` or `tokenBucket`'],
-      [{ limit: 10, window: '1m', trustProxy: 1.5 }, 'trustProxy must be a whole number'],
+      [{ limit: 10, window: '1m', trustProxy: 1 } as RateLimitOptions, "trustProxy is the app's now, for every middleware and req.ip: App.new({ trustProxy })"],
       [{ limit: 10, window: '1m', maxBytes: '1kb' }, 'maxBytes must be at least 64kb'],
       [{ limit: 10, window: '1m', maxBytes: 'lots' }, "maxBytes: 'lots' is not a size"],
     ]

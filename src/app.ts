@@ -24,12 +24,42 @@ export interface AppOptions {
   serverName?: string | false
   /** Cookie settings: the secret signed cookies use. @default no secret: signing throws */
   cookies?: CookieSettings
+  /**
+   * The proxies in front whose word on the client is taken: `req.ip`,
+   * `req.ips`, `req.protocol`, `req.hostname`, `RateLimit` by IP and the
+   * `Logger`'s `remoteAddress` follow it. See the README's "Proxies and
+   * client addresses". @default false: the client is the socket's peer
+   */
+  trustProxy?: TrustProxy
 }
+
+/**
+ * Which proxies are trusted: a hop count (`1`: the socket's peer), `true`
+ * (every hop), addresses, networks (`'10.0.0.0/8'`) and presets
+ * (`'loopback'`, `'linklocal'`, `'uniquelocal'`), or one of those with the
+ * header the proxies write. The header defaults to `x-forwarded-for` (with
+ * `x-forwarded-proto` and `x-forwarded-host`); the other one is ignored.
+ */
+export type TrustProxy =
+  | boolean
+  | number
+  | string
+  | readonly string[]
+  | { hops: number; header?: ForwardedHeader }
+  | { addresses: string | readonly string[]; header?: ForwardedHeader }
+  | { all: true; header?: ForwardedHeader }
+
+/** The header trusted proxies write the client's address into. */
+export type ForwardedHeader = 'x-forwarded-for' | 'forwarded'
 
 const APP_OPTIONS: Shape<AppOptions> = {
   limits: 'object',
   serverName: (value) => (typeof value === 'string' || value === false ? undefined : "a string, or false for none"),
   cookies: 'object',
+  trustProxy: (value) =>
+    typeof value === 'function'
+      ? 'a hop count, true, addresses or presets, not a function: the engine works out the client before any JS runs'
+      : undefined,
 }
 
 /** Where and how `App.run` listens. */
@@ -205,6 +235,7 @@ export class App<D extends object = Record<never, never>> {
     checkOptions('', options, APP_OPTIONS)
     checkOptions('limits', options.limits, LIMITS_OPTIONS)
     checkOptions('cookies', options.cookies, { secret: (value) => (typeof value === 'string' || Array.isArray(value) ? undefined : 'a string or a list of strings') })
+    if (options.trustProxy !== undefined) binding.checkTrustProxy(options.trustProxy)
     this.#options = options
     this.#secrets = secretsOf(options.cookies)
   }
@@ -328,6 +359,7 @@ export class App<D extends object = Record<never, never>> {
       serverName: serverName === false ? '' : serverName,
       workers,
       development: process.env.NODE_ENV === 'development',
+      trustProxy: this.#options.trustProxy,
     }
   }
 

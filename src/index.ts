@@ -5,7 +5,7 @@
  * import { App, get } from '@armature/core'
  * const server = await App.new().route('/', get(() => 'Hello, World!')).run('127.0.0.1:8080')
  */
-export { App, Scope, scope, type AppOptions, type Limits, type RunOptions } from './app.js'
+export { App, Scope, scope, type AppOptions, type ForwardedHeader, type Limits, type RunOptions, type TrustProxy } from './app.js'
 export type { HandlerResult } from './bridge.js'
 export {
   BodyLimit,

@@ -1,4 +1,4 @@
-import type { NativeServer } from '../index.js'
+import type { ClientInfo, NativeServer } from '../index.js'
 import type Accepts from 'accepts'
 import { parseCookies, unsignCookie } from './cookies.js'
 import { HttpError } from './response.js'
@@ -88,6 +88,7 @@ export class Request<Params extends Record<string, string> = Record<string, stri
   readonly #context: RequestContext
   #queries: Record<string, QueryValue> | undefined
   #cookies: Record<string, string> | undefined
+  #clientInfo: ClientInfo | undefined
   #headers: Record<string, string> | undefined
   #body: Buffer | undefined
 
@@ -257,10 +258,35 @@ export class Request<Params extends Record<string, string> = Record<string, stri
     return this.#headers
   }
 
-  /** The client's IP address. */
+  /**
+   * The client's IP address: the socket's peer, or with `trustProxy` the
+   * address the trusted proxies report.
+   */
   get ip(): string {
-    this.#check()
-    return this.#native.remoteAddress(this.slot) ?? ''
+    return this.#client().ip
+  }
+
+  /** With `trustProxy`, the addresses from the client to the nearest proxy, client first; otherwise empty. */
+  get ips(): string[] {
+    return this.#client().ips
+  }
+
+  /** `https` when a trusted proxy says the client used it, otherwise `http`. */
+  get protocol(): 'http' | 'https' {
+    return this.#client().protocol as 'http' | 'https'
+  }
+
+  /** The host the client asked for, without a port: a trusted proxy's `X-Forwarded-Host` (or `Forwarded` `host=`), else `Host`. */
+  get hostname(): string | undefined {
+    return this.#client().hostname ?? undefined
+  }
+
+  #client(): ClientInfo {
+    if (this.#clientInfo === undefined) {
+      this.#check()
+      this.#clientInfo = this.#native.client(this.slot) ?? { ip: '', ips: [], protocol: 'http' }
+    }
+    return this.#clientInfo
   }
 
   /** The HTTP version: `1.0`, `1.1` or `2`. */

@@ -123,8 +123,8 @@ limit: number,
  */
 window: number | string, 
 /**
- * What tells clients apart: `'ip'` (the peer's address, or with `trustProxy`
- * the one the proxies saw) or `{ header: 'x-api-key' }`.
+ * What tells clients apart: `'ip'` (the client's address, as the app's
+ * `trustProxy` works it out) or `{ header: 'x-api-key' }`.
  * @default 'ip'
  */
 key?: "ip" | { header: string }, 
@@ -135,12 +135,6 @@ key?: "ip" | { header: string },
  * @default 'slidingWindow'
  */
 algorithm?: Algorithm, 
-/**
- * Proxies in front whose `X-Forwarded-For` (or `Forwarded`) is trusted: the
- * client is the address the outermost trusted one saw. `true` is one.
- * @default false
- */
-trustProxy?: boolean | number, 
 /**
  * Clients remembered at most; idle ones, then the least recently seen, are forgotten first. @default 100000
  */

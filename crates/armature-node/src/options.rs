@@ -3,6 +3,7 @@
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
+use armature_engine::json;
 use armature_engine::units::{self, Amount};
 use armature_engine::{Error, Limits, Options};
 use napi::bindgen_prelude::Either;
@@ -78,6 +79,9 @@ pub struct ServerOptions {
     pub workers: Option<f64>,
     /// Show error details in 500 responses (NODE_ENV=development).
     pub development: Option<bool>,
+    /// The proxies in front whose word on the client is taken, as
+    /// `App.new({ trustProxy })` gives them.
+    pub trust_proxy: Option<serde_json::Value>,
 }
 
 impl ServerOptions {
@@ -166,9 +170,16 @@ impl ServerOptions {
             Some(name) if name.is_empty() => None,
             Some(name) => Some(name.clone()),
         };
+        let trust_proxy = self
+            .trust_proxy
+            .clone()
+            .map(json::trust_proxy_from_json)
+            .transpose()?
+            .unwrap_or_default();
         Ok(Options {
             limits,
             server_name,
+            trust_proxy,
             ..Options::default()
         })
     }
@@ -201,6 +212,19 @@ pub fn check_millis(name: String, value: Either<f64, String>) -> Result<f64, Cod
     guard(|| -> Result<_, CodedError> {
         millis(&name, &value)
             .map(|time| time.as_millis() as f64)
+            .map_err(crate::error::coded)
+    })
+}
+
+/// Checks `App.new({ trustProxy })` where it is given, throwing
+/// `ERR_ARMATURE_INVALID_OPTION` naming what is wrong.
+// napi registers exports only outside `cfg(test)`, so a test build sees no caller.
+#[cfg_attr(test, allow(dead_code))]
+#[napi]
+pub fn check_trust_proxy(value: serde_json::Value) -> Result<(), CodedError> {
+    guard(|| -> Result<_, CodedError> {
+        json::trust_proxy_from_json(value)
+            .map(drop)
             .map_err(crate::error::coded)
     })
 }

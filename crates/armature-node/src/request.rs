@@ -11,6 +11,19 @@ use crate::error::{guard, CodedError};
 
 use crate::server::NativeServer;
 
+/// Who sent a request: `req.ip`, `req.ips`, `req.protocol`, `req.hostname`.
+#[napi(object)]
+pub struct ClientInfo {
+    /// The client's address.
+    pub ip: String,
+    /// The addresses from the client to the nearest proxy, client first.
+    pub ips: Vec<String>,
+    /// `http` or `https`.
+    pub protocol: String,
+    /// The host asked for, without a port.
+    pub hostname: Option<String>,
+}
+
 #[napi]
 impl NativeServer {
     /// One header's value; repeated headers are joined with `, `, and
@@ -84,10 +97,22 @@ impl NativeServer {
         })
     }
 
-    /// The client's IP address.
+    /// Who sent the request, as the app's trusted proxies report it.
     #[napi]
-    pub fn remote_address(&self, id: i64) -> Result<Option<String>, CodedError> {
-        guard(|| Some(self.inflight.get(id)?.remote_addr.ip().to_string()))
+    pub fn client(&self, id: i64) -> Result<Option<ClientInfo>, CodedError> {
+        guard(|| {
+            let call = self.inflight.get(id)?;
+            let authority = call.uri.authority().map(|authority| authority.as_str());
+            let client = self
+                .trust
+                .client(call.remote_addr, &call.headers, authority);
+            Some(ClientInfo {
+                ip: client.ip.to_string(),
+                ips: client.ips.iter().map(ToString::to_string).collect(),
+                protocol: client.protocol.to_owned(),
+                hostname: client.hostname,
+            })
+        })
     }
 
     /// The protocol version: `1.0`, `1.1` or `2`.

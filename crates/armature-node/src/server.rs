@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use armature_engine::middleware::{Layers, RateLimit};
+use armature_engine::proxy::TrustProxy;
 use armature_engine::{App, Batcher, Call, Handler, Router, Server};
 use napi::bindgen_prelude::{Either, Function};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
@@ -13,6 +14,15 @@ use crate::bridge::{self, KeepAlive};
 use crate::error::{coded, guard, internal, CodedError};
 use crate::inflight::Inflight;
 use crate::options::ServerOptions;
+
+/// What `prepare` makes: the frozen app, the proxies it trusts, the runtime
+/// and the batcher.
+type Prepared = (
+    App,
+    Arc<TrustProxy>,
+    &'static tokio::runtime::Runtime,
+    Arc<Batcher>,
+);
 
 /// A running server and the requests JS is answering.
 ///
@@ -36,6 +46,8 @@ pub struct NativeServer {
     pub(crate) inline: Layers,
     /// The inline rate limiters whose keys come from JS, by index.
     pub(crate) keyed: HashMap<u32, Arc<RateLimit>>,
+    /// The proxies the app trusts, for `client` and inline middleware.
+    pub(crate) trust: Arc<TrustProxy>,
 }
 
 impl NativeServer {
@@ -46,12 +58,12 @@ impl NativeServer {
         wake: &Function<(), ()>,
         closed: &Function<(), ()>,
     ) -> Result<Self, CodedError> {
-        let (app, runtime, batcher) = Self::prepare(router, layers, options, wake)?;
+        let (app, trust, runtime, batcher) = Self::prepare(router, layers, options, wake)?;
         let address = options.address().map_err(coded)?;
         let keep_alive = bridge::keep_alive(closed).map_err(internal)?;
         let server =
             Server::start(runtime.handle(), address, app, batcher.clone()).map_err(coded)?;
-        let mut native = Self::new(batcher, options);
+        let mut native = Self::new(batcher, trust, options);
         native.port = u32::from(server.local_addr().port());
         native.server = Some(server);
         native.keep_alive = Some(keep_alive);
@@ -66,8 +78,8 @@ impl NativeServer {
         options: &ServerOptions,
         wake: &Function<(), ()>,
     ) -> Result<Self, CodedError> {
-        let (app, _, batcher) = Self::prepare(router, layers, options, wake)?;
-        let mut native = Self::new(batcher.clone(), options);
+        let (app, trust, _, batcher) = Self::prepare(router, layers, options, wake)?;
+        let mut native = Self::new(batcher.clone(), trust, options);
         native.handler = Some(Handler::new(app, batcher));
         Ok(native)
     }
@@ -77,16 +89,17 @@ impl NativeServer {
         layers: Layers,
         options: &ServerOptions,
         wake: &Function<(), ()>,
-    ) -> Result<(App, &'static tokio::runtime::Runtime, Arc<Batcher>), CodedError> {
+    ) -> Result<Prepared, CodedError> {
         let mut engine_options = options.engine_options().map_err(coded)?;
         engine_options.layers = layers;
+        let trust = Arc::new(engine_options.trust_proxy.clone());
         let app = App::new(router, engine_options).map_err(coded)?;
         let runtime = crate::runtime(options.workers().map_err(coded)?).map_err(internal)?;
         let batcher = bridge::batcher(wake).map_err(internal)?;
-        Ok((app, runtime, batcher))
+        Ok((app, trust, runtime, batcher))
     }
 
-    fn new(batcher: Arc<Batcher>, options: &ServerOptions) -> Self {
+    fn new(batcher: Arc<Batcher>, trust: Arc<TrustProxy>, options: &ServerOptions) -> Self {
         Self {
             server: None,
             handler: None,
@@ -99,6 +112,7 @@ impl NativeServer {
             keep_alive: None,
             inline: Layers::from([]),
             keyed: HashMap::new(),
+            trust,
         }
     }
 }

@@ -1,8 +1,11 @@
 //! A frozen application: the route table and the options, decided once.
 
+use std::sync::Arc;
+
 use http::HeaderValue;
 
 use crate::middleware::Layers;
+use crate::proxy::TrustProxy;
 use crate::{Error, Limits, Router};
 
 /// Server-wide options.
@@ -14,6 +17,8 @@ pub struct Options {
     pub server_name: Option<String>,
     /// Native middleware around every request, outermost first.
     pub layers: Layers,
+    /// The proxies in front whose word on the client is taken. Default none.
+    pub trust_proxy: TrustProxy,
 }
 
 impl Default for Options {
@@ -22,6 +27,7 @@ impl Default for Options {
             limits: Limits::default(),
             server_name: Some("armature".to_owned()),
             layers: Layers::from([]),
+            trust_proxy: TrustProxy::default(),
         }
     }
 }
@@ -33,6 +39,7 @@ pub struct App {
     pub(crate) limits: Limits,
     pub(crate) server_name: Option<HeaderValue>,
     pub(crate) layers: Layers,
+    pub(crate) trust_proxy: Arc<TrustProxy>,
 }
 
 impl App {
@@ -54,6 +61,7 @@ impl App {
             limits: options.limits,
             server_name,
             layers: options.layers,
+            trust_proxy: Arc::new(options.trust_proxy),
         })
     }
 }

@@ -20,7 +20,7 @@ pub use compression::CompressionOptions;
 pub use cors::{Any, CorsOptions};
 pub use etag::ETagOptions;
 pub use logger::LoggerOptions;
-pub use rate_limit::{KeySpec, RateLimitOptions, TrustProxy};
+pub use rate_limit::{KeySpec, RateLimitOptions};
 pub use request_id::RequestIdOptions;
 pub use security_headers::{Csp, Hsts, SecurityHeadersOptions, Toggle};
 pub use trust_proxy::trust_proxy_from_json;

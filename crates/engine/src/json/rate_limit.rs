@@ -30,8 +30,8 @@ pub struct RateLimitOptions {
     /// The window: milliseconds or text (`'1m'`, `'30s'`).
     #[cfg_attr(feature = "ts", ts(inline))]
     pub window: Amount,
-    /// What tells clients apart: `'ip'` (the peer's address, or with `trustProxy`
-    /// the one the proxies saw) or `{ header: 'x-api-key' }`.
+    /// What tells clients apart: `'ip'` (the client's address, as the app's
+    /// `trustProxy` works it out) or `{ header: 'x-api-key' }`.
     /// @default 'ip'
     #[cfg_attr(feature = "ts", ts(type = "\"ip\" | { header: string }", optional))]
     pub key: Option<KeySpec>,
@@ -40,28 +40,16 @@ pub struct RateLimitOptions {
     /// evenly over the window.
     /// @default 'slidingWindow'
     pub algorithm: Option<Algorithm>,
-    /// Proxies in front whose `X-Forwarded-For` (or `Forwarded`) is trusted: the
-    /// client is the address the outermost trusted one saw. `true` is one.
-    /// @default false
-    #[cfg_attr(feature = "ts", ts(inline))]
-    pub trust_proxy: Option<TrustProxy>,
+    /// Moved to the app: `App.new({ trustProxy })`. Refused with a message
+    /// that says so, rather than as an unknown key.
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub trust_proxy: Option<serde_json::Value>,
     /// Clients remembered at most; idle ones, then the least recently seen, are forgotten first. @default 100000
     pub max_keys: Option<f64>,
     /// Memory the remembered clients may take: bytes or text (`'16mb'`); a
     /// key longer than 256 bytes is remembered as its hash. @default '16mb'
     #[cfg_attr(feature = "ts", ts(inline))]
     pub max_bytes: Option<Amount>,
-}
-
-/// Proxies trusted in front: `true` is one.
-#[derive(Debug, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(untagged)]
-pub enum TrustProxy {
-    /// None, or one.
-    Flag(bool),
-    /// How many.
-    Hops(f64),
 }
 
 /// Reads the JSON shape, naming what is wrong.
@@ -74,14 +62,15 @@ impl TryFrom<RateLimitOptions> for RateLimitConfig {
             whole("limit", options.limit)?,
             units::duration("rateLimit: window", &options.window)?,
         );
-        let trusted_proxies = match options.trust_proxy {
-            None | Some(TrustProxy::Flag(false)) => 0,
-            Some(TrustProxy::Flag(true)) => 1,
-            Some(TrustProxy::Hops(hops)) => whole("trustProxy", hops)? as usize,
-        };
+        if options.trust_proxy.is_some() {
+            return Err(invalid(
+                "trustProxy is the app's now, for every middleware and req.ip: App.new({ trustProxy })"
+                    .to_owned(),
+            ));
+        }
         config.key = match options.key {
-            None => RateLimitKey::Ip { trusted_proxies },
-            Some(KeySpec::Name(name)) if name == "ip" => RateLimitKey::Ip { trusted_proxies },
+            None => RateLimitKey::Ip,
+            Some(KeySpec::Name(name)) if name == "ip" => RateLimitKey::Ip,
             Some(KeySpec::Name(other)) => {
                 return Err(invalid(format!(
                     "key '{other}' is not 'ip' or {{ header }}"

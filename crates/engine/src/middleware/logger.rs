@@ -10,7 +10,7 @@ use http::request::Parts;
 use http::HeaderName;
 use serde_json::{Map, Value};
 
-use super::{Flow, Layer};
+use super::{ClientAddr, Flow, Layer};
 use crate::Error;
 
 /// Bytes of log lines waiting for the writer; past this, lines are dropped and counted.
@@ -309,6 +309,10 @@ impl Layer for Logger {
             |pq| pq.as_str().to_owned(),
         );
         let incoming_id = request.headers.get(&settings.request_id).cloned();
+        let remote = request
+            .extensions
+            .get::<ClientAddr>()
+            .map(|client| client.ip(&request.headers));
         let settings = settings.clone();
         Flow::Next(Some(Box::new(move |response| {
             let status = response.status().as_u16();
@@ -338,6 +342,9 @@ impl Layer for Logger {
                 if let Some(id) = id {
                     out.extend_from_slice(b",\"id\":");
                     let _ = serde_json::to_writer(&mut *out, id);
+                }
+                if let Some(remote) = remote {
+                    let _ = write!(out, ",\"remoteAddress\":\"{remote}\"");
                 }
                 let _ = writeln!(
                     out,

@@ -25,6 +25,8 @@ use http::header::VARY;
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Response};
 
+use crate::proxy::TrustProxy;
+
 pub use compression::{Coding, Compression, CompressionConfig, CompressionLevel};
 pub use cors::{AllowHeaders, AllowOrigins, Cors, CorsConfig};
 pub use etag::ETag;
@@ -59,19 +61,21 @@ pub trait Layer: Send + Sync + fmt::Debug {
 pub type Layers = Arc<[Arc<dyn Layer>]>;
 
 /// Runs the request side of `layers`, collecting their response hooks in
-/// `afters`; returns the response of a layer that answered. The client's
-/// address is put on the request first, only when there are layers to read it.
+/// `afters`; returns the response of a layer that answered. Who sent the
+/// request is put on it first, only when there are layers to read it.
 pub(crate) fn before(
     layers: &[Arc<dyn Layer>],
     request: &mut Parts,
-    client: SocketAddr,
+    peer: SocketAddr,
+    trust: &Arc<TrustProxy>,
     afters: &mut Vec<After>,
 ) -> Option<Response<Bytes>> {
     if layers.is_empty() {
         return None;
     }
     if request.extensions.get::<ClientAddr>().is_none() {
-        request.extensions.insert(ClientAddr(client));
+        let trust = trust.clone();
+        request.extensions.insert(ClientAddr { peer, trust });
     }
     for layer in layers {
         match layer.before(request) {

@@ -3,6 +3,7 @@
 //! in-memory store; over the limit, 429 with `Retry-After` and `RateLimit-*`.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http::header::{HeaderName, RETRY_AFTER};
@@ -12,14 +13,28 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 use super::rate_store::Store;
 use super::{Flow, Layer};
 use crate::problem::problem;
+use crate::proxy::TrustProxy;
 use crate::Error;
 
 /// The least `max_bytes`: room for a few long keys in every shard.
 const MIN_BYTES: usize = 64 * 1024;
 
-/// The client's address, put on a request before native middleware see it.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientAddr(pub SocketAddr);
+/// Who sent a request: the socket's peer, and the proxies the app trusts to
+/// say who is behind them. Put on a request before native middleware see it.
+#[derive(Debug, Clone)]
+pub struct ClientAddr {
+    /// The socket's peer.
+    pub peer: SocketAddr,
+    /// The app's trusted proxies.
+    pub trust: Arc<TrustProxy>,
+}
+
+impl ClientAddr {
+    /// The client's address, as the trusted proxies report it.
+    pub fn ip(&self, headers: &HeaderMap) -> IpAddr {
+        self.trust.client_ip(self.peer, headers)
+    }
+}
 
 /// How `RateLimit` counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,12 +55,8 @@ pub enum Algorithm {
 /// How a [`RateLimit`] tells clients apart.
 #[derive(Debug, Clone)]
 pub enum RateLimitKey {
-    /// The client's address: the peer's, or the one the outermost of this
-    /// many trusted proxies saw (`X-Forwarded-For`, `Forwarded`).
-    Ip {
-        /// Proxies in front whose forwarding headers are trusted.
-        trusted_proxies: usize,
-    },
+    /// The client's address, as the app's trusted proxies report it.
+    Ip,
     /// A request header's value (an API key).
     Header(HeaderName),
     /// Given by the caller of [`RateLimit::check`] (in Armature, a JS function).
@@ -77,7 +88,7 @@ impl RateLimitConfig {
         Self {
             limit,
             window,
-            key: RateLimitKey::Ip { trusted_proxies: 0 },
+            key: RateLimitKey::Ip,
             algorithm: Algorithm::default(),
             max_keys: 100_000,
             max_bytes: 16 * 1024 * 1024,
@@ -237,9 +248,9 @@ impl RateLimit {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
             RateLimitKey::Caller => None,
-            RateLimitKey::Ip { trusted_proxies } => {
-                let peer = request.extensions.get::<ClientAddr>()?.0.ip();
-                Some(client_ip(peer, &request.headers, *trusted_proxies).to_string())
+            RateLimitKey::Ip => {
+                let client = request.extensions.get::<ClientAddr>()?;
+                Some(client.ip(&request.headers).to_string())
             }
         }
     }
@@ -260,57 +271,6 @@ fn rate_headers(headers: &mut HeaderMap, limit: u64, policy: &HeaderValue, decis
         HeaderName::from_static("ratelimit-reset"),
         HeaderValue::from(decision.reset),
     );
-}
-
-/// The client's address: the peer's, or with `hops` trusted proxies in front,
-/// the address the outermost trusted one saw (`X-Forwarded-For`, or `Forwarded`).
-fn client_ip(peer: IpAddr, headers: &HeaderMap, hops: usize) -> IpAddr {
-    if hops == 0 {
-        return peer;
-    }
-    let mut chain: Vec<IpAddr> = Vec::new();
-    for value in headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-    {
-        chain.extend(
-            value
-                .split(',')
-                .filter_map(|ip| ip.trim().parse::<IpAddr>().ok()),
-        );
-    }
-    if chain.is_empty() {
-        for value in headers
-            .get_all("forwarded")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-        {
-            for element in value.split(',') {
-                let found = element.split(';').find_map(|pair| {
-                    let (name, value) = pair.trim().split_once('=')?;
-                    name.eq_ignore_ascii_case("for")
-                        .then(|| value.trim_matches('"'))
-                });
-                if let Some(ip) = found.and_then(|v| {
-                    let v = v.trim_start_matches('[');
-                    v.split(']')
-                        .next()
-                        .and_then(|host| host.parse().ok())
-                        .or_else(|| v.split(':').next()?.parse().ok())
-                }) {
-                    chain.push(ip);
-                }
-            }
-        }
-    }
-    // The last `hops` entries were added by our trusted proxies; the one before them is the client.
-    chain
-        .len()
-        .checked_sub(hops)
-        .and_then(|at| chain.get(at).copied())
-        .or_else(|| chain.first().copied())
-        .unwrap_or(peer)
 }
 
 impl RateLimit {
@@ -374,29 +334,5 @@ mod tests {
             // One entry a shard: the bound is max_keys rounded up to whole shards.
             assert!(limiter.store.len() <= 16, "{algorithm:?}");
         }
-    }
-
-    #[test]
-    fn finds_the_client_behind_trusted_proxies() {
-        let peer: IpAddr = "10.0.0.9".parse().unwrap();
-        let headers = |name: &'static str, value: &str| {
-            let mut map = HeaderMap::new();
-            map.insert(name, HeaderValue::from_str(value).unwrap());
-            map
-        };
-        let xff = headers("x-forwarded-for", "198.51.100.1, 203.0.113.7, 10.0.0.1");
-        assert_eq!(client_ip(peer, &xff, 0), peer);
-        assert_eq!(client_ip(peer, &xff, 1).to_string(), "10.0.0.1");
-        assert_eq!(client_ip(peer, &xff, 2).to_string(), "203.0.113.7");
-        assert_eq!(client_ip(peer, &xff, 9).to_string(), "198.51.100.1");
-        let forwarded = headers(
-            "forwarded",
-            "for=192.0.2.60;proto=http, for=\"[2001:db8::1]:4711\"",
-        );
-        assert_eq!(client_ip(peer, &forwarded, 1).to_string(), "2001:db8::1");
-        assert_eq!(
-            client_ip(peer, &headers("x-forwarded-for", "garbage"), 1),
-            peer
-        );
     }
 }

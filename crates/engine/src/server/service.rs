@@ -79,10 +79,12 @@ async fn serve_request(
     let mut body = RequestBodyState::Unread(body);
     let mut afters = Vec::new();
     let app_layers = &shared.app.layers;
-    let mut response = match middleware::before(app_layers, &mut parts, remote_addr, &mut afters) {
-        Some(response) => response,
-        None => answer(shared, parts, &mut body, remote_addr, &mut afters).await,
-    };
+    let trust = &shared.app.trust_proxy;
+    let mut response =
+        match middleware::before(app_layers, &mut parts, remote_addr, trust, &mut afters) {
+            Some(response) => response,
+            None => answer(shared, parts, &mut body, remote_addr, &mut afters).await,
+        };
     if http1 {
         settle_body(body, &mut response, continue_expected).await;
     }
@@ -236,7 +238,13 @@ async fn answer<B: RequestBody>(
             }
         }
     }
-    if let Some(response) = middleware::before(layers, &mut parts, remote_addr, afters) {
+    if let Some(response) = middleware::before(
+        layers,
+        &mut parts,
+        remote_addr,
+        &shared.app.trust_proxy,
+        afters,
+    ) {
         return response;
     }
     let endpoint = match endpoint {
