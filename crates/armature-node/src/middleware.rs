@@ -103,10 +103,9 @@ impl NativeServer {
             parts.uri = call.uri.clone();
             parts.version = call.version;
             parts.headers = std::mem::take(&mut call.headers);
-            parts.extensions.insert(ClientAddr {
-                peer: call.remote_addr,
-                trust: self.trust.clone(),
-            });
+            parts
+                .extensions
+                .insert(ClientAddr::new(call.remote_addr, self.trust.clone()));
             let flow = layer.before(&mut parts);
             call.headers = parts.headers;
             Ok(self.settle(index, id, flow))

@@ -74,8 +74,9 @@ pub(crate) fn before(
         return None;
     }
     if request.extensions.get::<ClientAddr>().is_none() {
-        let trust = trust.clone();
-        request.extensions.insert(ClientAddr { peer, trust });
+        request
+            .extensions
+            .insert(ClientAddr::new(peer, trust.clone()));
     }
     for layer in layers {
         match layer.before(request) {

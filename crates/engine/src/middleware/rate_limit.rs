@@ -3,7 +3,7 @@
 //! in-memory store; over the limit, 429 with `Retry-After` and `RateLimit-*`.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use http::header::{HeaderName, RETRY_AFTER};
@@ -23,16 +23,28 @@ const MIN_BYTES: usize = 64 * 1024;
 /// say who is behind them. Put on a request before native middleware see it.
 #[derive(Debug, Clone)]
 pub struct ClientAddr {
-    /// The socket's peer.
-    pub peer: SocketAddr,
-    /// The app's trusted proxies.
-    pub trust: Arc<TrustProxy>,
+    peer: SocketAddr,
+    trust: Arc<TrustProxy>,
+    /// Worked out once, by the first layer that asks.
+    ip: OnceLock<IpAddr>,
 }
 
 impl ClientAddr {
-    /// The client's address, as the trusted proxies report it.
+    /// A request from `peer`, behind the proxies `trust` names.
+    pub fn new(peer: SocketAddr, trust: Arc<TrustProxy>) -> Self {
+        Self {
+            peer,
+            trust,
+            ip: OnceLock::new(),
+        }
+    }
+
+    /// The client's address, as the trusted proxies report it in `headers`
+    /// (the request's: the answer is kept for the layers that ask next).
     pub fn ip(&self, headers: &HeaderMap) -> IpAddr {
-        self.trust.client_ip(self.peer, headers)
+        *self
+            .ip
+            .get_or_init(|| self.trust.client_ip(self.peer, headers))
     }
 }
 
