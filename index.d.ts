@@ -46,44 +46,52 @@ export declare class NativeApp {
  * A running server and the requests JS is answering.
  *
  * Only the JS thread touches it: requests arrive through the engine's
- * [`Batcher`] and are moved into `inflight` by `drain`.
+ * [`Batcher`] and are moved into `requests` by `drain`.
  */
 export declare class NativeServer {
+  /** What the server carries now. */
+  stats(): EngineStats
+  /** The port the server listens on. */
+  get port(): number
+  /**
+   * Stops accepting, gives in-flight requests up to `grace_ms` to finish,
+   * closes what is left, then calls the `closed` callback given to
+   * `listen`. Calling it again does nothing. Throws
+   * `ERR_ARMATURE_INVALID_OPTION` for a time that is not a whole number
+   * of milliseconds up to 2^31 - 1.
+   */
+  close(graceMs: number): void
   /**
    * Takes the waiting requests into `meta` and returns the text they refer
-   * to, or `null` when none wait.
-   *
-   * `meta[0]` is the number of records and `meta[1]` is 1 when more
-   * requests wait than fitted. Each record is: the id (a number below
-   * 2^53) as its low and high 32 bits, endpoint, method code
-   * (an index into `GET HEAD POST PUT DELETE PATCH OPTIONS`, or 255), the
-   * URL's length, the length of each path parameter (as many as the
-   * endpoint's route has names) and, for method 255, the method's length.
-   * The returned text holds, per record, the URL, the parameters and the
-   * method name when 255, in that order. Lengths are UTF-16 code units.
+   * to, or `null` when none wait (the layout is `bridge::drain`'s).
    */
   drain(meta: Uint32Array): string | null
   /**
-   * Answers requests. `meta[0]` is the number of records; each is: the
-   * request id's low and high 32 bits, the status, a content-type code (0 none, 1 text, 2 JSON,
-   * 3 bytes, 4 HTML, 5 problem JSON), the header count, the body kind (0
-   * none, 1 text, 2 a Buffer of `buffers`), the body's length (text) or
-   * index (Buffer), then a name length and a value length per header.
-   * `text` holds, per record, its header names and values and then its
-   * text body. Lengths are UTF-16 code units.
-   *
-   * Answers for finished requests are ignored. Returns the problems found
-   * in invalid answers, which were replaced by 500 responses.
+   * Answers requests (the layout is `bridge::respond`'s); returns the
+   * problems found in invalid answers, which were replaced by 500s.
    */
   respond(meta: Uint32Array, text?: string | undefined | null, buffers?: unknown[] | undefined | null): Array<string> | null
   /**
-   * Sends one HTTP/1.1 request through the whole pipeline (limits,
-   * routing, handlers, errors) of a server made by `NativeApp.inProcess`.
-   * `headers` alternate names and values; `host: localhost` is added when
-   * no Host header is given. Throws `ERR_ARMATURE_INVALID_REQUEST` when the
-   * method, URL or a header is not valid HTTP.
+   * One header's value; repeated headers are joined with `, `, and
+   * `cookie` fields with `; ` (RFC 9113 §8.2.3).
    */
-  inject(method: string, url: string, headers: Array<string>, body?: Buffer | undefined | null): Promise<WholeResponse>
+  header(id: number, name: string): string | null
+  /**
+   * Every header as alternating lower-case names and values, in the order
+   * received.
+   */
+  headers(id: number): Array<string> | null
+  /**
+   * The body as a Buffer that JS owns and may write into (a copy; later
+   * calls get an empty body). The JS layer calls this at most once.
+   */
+  body(id: number): Buffer | null
+  /** The body decoded as UTF-8 (invalid sequences become U+FFFD). */
+  text(id: number): string | null
+  /** Who sent the request, as the app's trusted proxies report it. */
+  client(id: number): ClientInfo | null
+  /** The protocol version: `1.0`, `1.1` or `2`. */
+  httpVersion(id: number): string | null
   /**
    * Runs the request side of inline middleware `index` on request `id`;
    * returns its answer when it answers the request itself. Does nothing
@@ -102,46 +110,13 @@ export declare class NativeServer {
    */
   layerAfter(index: number, id: number, status: number, contentType: number, headers: Array<string>, body?: string | Buffer | undefined | null): WholeResponse
   /**
-   * One header's value; repeated headers are joined with `, `, and
-   * `cookie` fields with `; `, as HTTP/2 clients may send each cookie as a
-   * field of its own (RFC 9113 §8.2.3).
+   * Sends one HTTP/1.1 request through the whole pipeline (limits,
+   * routing, handlers, errors) of a server made by `NativeApp.inProcess`.
+   * `headers` alternate names and values; `host: localhost` is added when
+   * no Host header is given. Throws `ERR_ARMATURE_INVALID_REQUEST` when the
+   * method, URL or a header is not valid HTTP.
    */
-  header(id: number, name: string): string | null
-  /**
-   * Every header as alternating lower-case names and values, in the order
-   * received.
-   */
-  headers(id: number): Array<string> | null
-  /**
-   * The body as a Buffer that JS owns and may write into: a copy in V8's
-   * memory, and the engine drops its own at once (later calls get an empty
-   * body). Lending the engine's bytes instead would let JS write into
-   * memory Rust still reads, or that hyper shares with other requests.
-   * Handing over a body nothing shares, without a copy, measured no faster:
-   * 64 KiB uploads read through `req.body`, one core, five interleaved
-   * rounds: 20.6k req/s and 47.8 µs of CPU per request copied, 19.2k and
-   * 51.8 µs handed over (p99 6.0 against 13.7 ms: external memory makes
-   * V8's collector work harder). The JS layer calls this at most once.
-   */
-  body(id: number): Buffer | null
-  /** The body decoded as UTF-8 (invalid sequences become U+FFFD). */
-  text(id: number): string | null
-  /** Who sent the request, as the app's trusted proxies report it. */
-  client(id: number): ClientInfo | null
-  /** The protocol version: `1.0`, `1.1` or `2`. */
-  httpVersion(id: number): string | null
-  /** What the server carries now. */
-  stats(): EngineStats
-  /** The port the server listens on. */
-  get port(): number
-  /**
-   * Stops accepting, gives in-flight requests up to `grace_ms` to finish,
-   * closes what is left, then calls the `closed` callback given to
-   * `listen`. Calling it again does nothing. Throws
-   * `ERR_ARMATURE_INVALID_OPTION` for a time that is not a whole number
-   * of milliseconds up to 2^31 - 1.
-   */
-  close(graceMs: number): void
+  inject(method: string, url: string, headers: Array<string>, body?: Buffer | undefined | null): Promise<WholeResponse>
 }
 
 /**

@@ -9,10 +9,10 @@ use armature_engine::{Bytes, Endpoint, FixedResponse, Methods, RouterBuilder};
 use napi::bindgen_prelude::{Buffer, Either, Function};
 use napi_derive::napi;
 
-use crate::bridge::response_parts;
 use crate::error::{coded, guard, CodedError};
-use crate::middleware::{build_inline, build_layers, MiddlewareSpec};
+use crate::middleware::{build_layers, Inline, MiddlewareSpec};
 use crate::options::ServerOptions;
+use crate::response::response_parts;
 use crate::server::NativeServer;
 
 /// The native half of an `App`: its route table.
@@ -142,7 +142,7 @@ impl NativeApp {
                 &wake,
                 &closed,
             )?;
-            (server.inline, server.keyed) = build_inline(inline_middleware)?;
+            server.set_inline(Inline::build(inline_middleware)?);
             Ok(server)
         })
     }
@@ -160,7 +160,7 @@ impl NativeApp {
             let layers = Layers::from(self.layers.clone());
             let mut server =
                 NativeServer::in_process(self.routes.clone().build(), layers, &options, &wake)?;
-            (server.inline, server.keyed) = build_inline(inline_middleware)?;
+            server.set_inline(Inline::build(inline_middleware)?);
             Ok(server)
         })
     }

@@ -1,33 +1,22 @@
-//! The one path by which the engine reaches JS and JS answers it.
+//! Requests to JS and answers back, in batches.
 //!
 //! Measured on two cores (see ARCHITECTURE.md): awaiting a JS Promise from
 //! Rust per request costs ~25 µs; waking JS once per batch and taking the
 //! answers back in batches costs ~5 µs. So:
-//! - the engine queues requests in a [`Batcher`]; its wake calls a weak
-//!   ThreadsafeFunction with no payload, at most once per batch;
-//! - JS then calls [`NativeServer::drain`], which returns every waiting
-//!   request as one flat array;
+//! - the engine queues requests in a [`Batcher`]; its wake
+//!   ([`crate::js_call::Wake`]) calls JS with no payload, at most once per
+//!   batch;
+//! - JS then calls `drain` ([`drain`]), which returns every waiting request
+//!   as one flat array;
 //! - JS runs middleware and handlers, and answers any number of requests in
-//!   one [`NativeServer::respond`] call per microtask flush.
+//!   one `respond` ([`respond`]) call per microtask flush.
 
-use std::sync::Arc;
+use armature_engine::http::{Method, Response, StatusCode};
+use armature_engine::{problem, Batcher, Bytes, Call};
+use napi::bindgen_prelude::{Array, BufferSlice, Uint32ArraySlice};
 
-use armature_engine::http::header::{HeaderName, CONTENT_TYPE};
-use armature_engine::http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
-use armature_engine::{problem, Batcher, Bytes, PROBLEM_JSON};
-use napi::bindgen_prelude::{Array, Buffer, BufferSlice, Function, Uint32ArraySlice};
-use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use napi::Status;
-use napi_derive::napi;
-
-use crate::error::{guard, CodedError};
-
-use crate::server::NativeServer;
-
-/// A payload-free callback into JS; weak, so it never keeps Node alive.
-type Wake = ThreadsafeFunction<(), (), (), Status, false, true>;
-/// A payload-free callback into JS that keeps Node alive until it is dropped.
-pub(crate) type KeepAlive = ThreadsafeFunction<(), (), (), Status, false, false>;
+use crate::inflight::Inflight;
+use crate::response::response_parts;
 
 /// Slots at the start of the `drain` array: the record count and whether more
 /// requests wait than fitted.
@@ -53,113 +42,17 @@ const METHODS: [Method; 7] = [
     Method::OPTIONS,
 ];
 
-/// `content-type` values JS selects by number, so the common ones never
-/// cross the boundary as strings. Index 0 sets none.
-const CONTENT_TYPES: [Option<HeaderValue>; 6] = [
-    None,
-    Some(HeaderValue::from_static("text/plain; charset=utf-8")),
-    Some(HeaderValue::from_static("application/json")),
-    Some(HeaderValue::from_static("application/octet-stream")),
-    Some(HeaderValue::from_static("text/html; charset=utf-8")),
-    Some(PROBLEM_JSON),
-];
-
 /// Body kinds in a `respond` record.
 const BODY_NONE: u32 = 0;
 const BODY_TEXT: u32 = 1;
 const BODY_BUFFER: u32 = 2;
 
-/// A batcher whose wake calls `wake` on the JS thread.
-pub(crate) fn batcher(wake: &Function<(), ()>) -> napi::Result<Arc<Batcher>> {
-    let wake: Wake = wake
-        .build_threadsafe_function::<()>()
-        .callee_handled::<false>()
-        .weak::<true>()
-        .build()?;
-    Ok(Batcher::new(move || {
-        wake.call((), ThreadsafeFunctionCallMode::NonBlocking);
-    }))
-}
-
-/// A reference to `closed` that holds the Node event loop open.
-pub(crate) fn keep_alive(closed: &Function<(), ()>) -> napi::Result<KeepAlive> {
-    closed
-        .build_threadsafe_function::<()>()
-        .callee_handled::<false>()
-        .weak::<false>()
-        .build()
-}
-
-/// Checks and converts a status, a content-type code and header name and
-/// value pairs; the error names what is wrong.
-pub(crate) fn response_parts<'a>(
-    status: u32,
-    content_type: u32,
-    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
-) -> Result<(StatusCode, HeaderMap), String> {
-    let status = u16::try_from(status)
-        .ok()
-        .and_then(|code| StatusCode::from_u16(code).ok())
-        .filter(|s| s.as_u16() >= 200)
-        .ok_or_else(|| format!("invalid status {status}: use 200 to 999"))?;
-    let headers = headers.into_iter();
-    let mut map = HeaderMap::with_capacity(headers.size_hint().0 + 1);
-    if let Some(Some(value)) = CONTENT_TYPES.get(content_type as usize) {
-        map.insert(CONTENT_TYPE, value.clone());
-    }
-    for (name, value) in headers {
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| format!("invalid header name '{name}'"))?;
-        let value = HeaderValue::from_str(value)
-            .map_err(|_| format!("invalid value for header '{name}'"))?;
-        map.append(name, value);
-    }
-    Ok((status, map))
-}
-
-/// The reason phrase of `status` (`Not Found` for 404), as the engine's own
-/// problem responses use it; `null` for codes without one.
-// napi registers exports only outside `cfg(test)`, so a test build sees no caller.
-#[cfg_attr(test, allow(dead_code))]
-#[napi]
-pub fn status_reason(status: u32) -> Result<Option<&'static str>, CodedError> {
-    guard(|| {
-        let status = StatusCode::from_u16(u16::try_from(status).ok()?).ok()?;
-        status.canonical_reason()
-    })
-}
-
-/// A whole response as JS receives it outside the batches: from `inject`,
-/// or from native middleware run on the JS thread.
-#[napi(object)]
-pub struct WholeResponse {
-    /// The status code.
-    pub status: u32,
-    /// Alternating lower-case names and values, in order.
-    pub headers: Vec<String>,
-    /// The body.
-    pub body: Buffer,
-}
-
-impl From<Response<Bytes>> for WholeResponse {
-    fn from(response: Response<Bytes>) -> Self {
-        let (parts, body) = response.into_parts();
-        let headers = parts
-            .headers
-            .iter()
-            .flat_map(|(name, value)| {
-                [
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                ]
-            })
-            .collect();
-        Self {
-            status: u32::from(parts.status.as_u16()),
-            headers,
-            body: body.to_vec().into(),
-        }
-    }
+/// Reused buffers of `drain`: the calls taken from the batcher and not yet
+/// handed to JS, and the ids of calls that ended.
+#[derive(Default)]
+pub(crate) struct Intake {
+    incoming: Vec<Call>,
+    ended: Vec<u64>,
 }
 
 /// Reads a string in pieces measured in UTF-16 code units, as JS measures
@@ -222,169 +115,159 @@ fn utf16_len(text: &str) -> u32 {
     u32::try_from(units).unwrap_or(u32::MAX)
 }
 
-#[napi]
-impl NativeServer {
-    /// Takes the waiting requests into `meta` and returns the text they refer
-    /// to, or `null` when none wait.
-    ///
-    /// `meta[0]` is the number of records and `meta[1]` is 1 when more
-    /// requests wait than fitted. Each record is: the id (a number below
-    /// 2^53) as its low and high 32 bits, endpoint, method code
-    /// (an index into `GET HEAD POST PUT DELETE PATCH OPTIONS`, or 255), the
-    /// URL's length, the length of each path parameter (as many as the
-    /// endpoint's route has names) and, for method 255, the method's length.
-    /// The returned text holds, per record, the URL, the parameters and the
-    /// method name when 255, in that order. Lengths are UTF-16 code units.
-    #[napi]
-    pub fn drain(&mut self, mut meta: Uint32ArraySlice) -> Result<Option<String>, CodedError> {
-        guard(|| -> napi::Result<_> {
-            // SAFETY: JS waits for this call to return, so nothing else touches `meta`.
-            #[allow(unsafe_code)]
-            let meta = unsafe { meta.as_mut() };
-            if meta.len() < DRAIN_HEADER + DRAIN_RECORD {
-                return Err(napi::Error::from_reason("drain: the array is too short"));
-            }
-            self.batcher.drain(&mut self.incoming, &mut self.ended);
-            self.inflight.end(self.ended.drain(..));
-            let mut fits = 0;
-            let mut end = DRAIN_HEADER;
-            for call in &self.incoming {
-                let custom = usize::from(!METHODS.contains(&call.method));
-                let need = DRAIN_RECORD + call.params.len() + custom;
-                if end + need > meta.len() {
-                    break;
-                }
-                end += need;
-                fits += 1;
-            }
-            let mut text = String::new();
-            let mut slot = DRAIN_HEADER;
-            let mut count = 0;
-            for mut call in self.incoming.drain(..fits) {
-                let params = std::mem::take(&mut call.params);
-                let method = METHODS.iter().position(|m| *m == call.method);
-                let endpoint = call.endpoint;
-                let Some((id, call)) = self.inflight.admit(call) else {
-                    continue;
-                };
-                let url = call
-                    .uri
-                    .path_and_query()
-                    .map_or_else(|| call.uri.path(), |pq| pq.as_str());
-                meta[slot] = id as u32;
-                meta[slot + 1] = (id >> 32) as u32;
-                meta[slot + 2] = endpoint;
-                meta[slot + 3] = method.map_or(CUSTOM_METHOD, |code| code as u32);
-                meta[slot + 4] = utf16_len(url);
-                text.push_str(url);
-                slot += DRAIN_RECORD;
-                for value in &params {
-                    meta[slot] = utf16_len(value);
-                    text.push_str(value);
-                    slot += 1;
-                }
-                if method.is_none() {
-                    meta[slot] = utf16_len(call.method.as_str());
-                    text.push_str(call.method.as_str());
-                    slot += 1;
-                }
-                count += 1;
-            }
-            meta[0] = count;
-            meta[1] = u32::from(!self.incoming.is_empty());
-            Ok((fits > 0).then_some(text))
-        })
+/// Takes the waiting requests into `meta` and returns the text they refer
+/// to, or `None` when none wait.
+///
+/// `meta[0]` is the number of records and `meta[1]` is 1 when more
+/// requests wait than fitted. Each record is: the id (a number below
+/// 2^53) as its low and high 32 bits, endpoint, method code
+/// (an index into `GET HEAD POST PUT DELETE PATCH OPTIONS`, or 255), the
+/// URL's length, the length of each path parameter (as many as the
+/// endpoint's route has names) and, for method 255, the method's length.
+/// The returned text holds, per record, the URL, the parameters and the
+/// method name when 255, in that order. Lengths are UTF-16 code units.
+pub(crate) fn drain(
+    batcher: &Batcher,
+    intake: &mut Intake,
+    requests: &mut Inflight,
+    mut meta: Uint32ArraySlice,
+) -> napi::Result<Option<String>> {
+    // SAFETY: JS waits for this call to return, so nothing else touches `meta`.
+    #[allow(unsafe_code)]
+    let meta = unsafe { meta.as_mut() };
+    if meta.len() < DRAIN_HEADER + DRAIN_RECORD {
+        return Err(napi::Error::from_reason("drain: the array is too short"));
     }
+    batcher.drain(&mut intake.incoming, &mut intake.ended);
+    requests.end(intake.ended.drain(..));
+    let mut fits = 0;
+    let mut end = DRAIN_HEADER;
+    for call in &intake.incoming {
+        let custom = usize::from(!METHODS.contains(&call.method));
+        let need = DRAIN_RECORD + call.params.len() + custom;
+        if end + need > meta.len() {
+            break;
+        }
+        end += need;
+        fits += 1;
+    }
+    let mut text = String::new();
+    let mut slot = DRAIN_HEADER;
+    let mut count = 0;
+    for mut call in intake.incoming.drain(..fits) {
+        let params = std::mem::take(&mut call.params);
+        let method = METHODS.iter().position(|m| *m == call.method);
+        let endpoint = call.endpoint;
+        let Some((id, call)) = requests.admit(call) else {
+            continue;
+        };
+        let url = call
+            .uri
+            .path_and_query()
+            .map_or_else(|| call.uri.path(), |pq| pq.as_str());
+        meta[slot] = id as u32;
+        meta[slot + 1] = (id >> 32) as u32;
+        meta[slot + 2] = endpoint;
+        meta[slot + 3] = method.map_or(CUSTOM_METHOD, |code| code as u32);
+        meta[slot + 4] = utf16_len(url);
+        text.push_str(url);
+        slot += DRAIN_RECORD;
+        for value in &params {
+            meta[slot] = utf16_len(value);
+            text.push_str(value);
+            slot += 1;
+        }
+        if method.is_none() {
+            meta[slot] = utf16_len(call.method.as_str());
+            text.push_str(call.method.as_str());
+            slot += 1;
+        }
+        count += 1;
+    }
+    meta[0] = count;
+    meta[1] = u32::from(!intake.incoming.is_empty());
+    Ok((fits > 0).then_some(text))
+}
 
-    /// Answers requests. `meta[0]` is the number of records; each is: the
-    /// request id's low and high 32 bits, the status, a content-type code (0 none, 1 text, 2 JSON,
-    /// 3 bytes, 4 HTML, 5 problem JSON), the header count, the body kind (0
-    /// none, 1 text, 2 a Buffer of `buffers`), the body's length (text) or
-    /// index (Buffer), then a name length and a value length per header.
-    /// `text` holds, per record, its header names and values and then its
-    /// text body. Lengths are UTF-16 code units.
-    ///
-    /// Answers for finished requests are ignored. Returns the problems found
-    /// in invalid answers, which were replaced by 500 responses.
-    #[napi]
-    pub fn respond(
-        &mut self,
-        meta: Uint32ArraySlice,
-        text: Option<String>,
-        buffers: Option<Array>,
-    ) -> Result<Option<Vec<String>>, CodedError> {
-        guard(|| -> napi::Result<_> {
-            // Text bodies become slices of this one allocation: no copy per body.
-            let shared = Bytes::from(text.unwrap_or_default());
-            let text = std::str::from_utf8(&shared).expect("it was a String");
-            let mut pieces = Pieces::new(text);
-            let count = meta.first().copied().unwrap_or(0) as usize;
-            let mut problems = None;
-            let mut slot = 1;
-            let mut headers = Vec::new();
-            for _ in 0..count {
-                let record = meta
-                    .get(slot..slot + RESPOND_RECORD)
-                    .ok_or_else(|| napi::Error::from_reason("respond: a record is cut short"))?;
-                let [low, high, status, content_type, header_count, body_kind, body] = record
-                else {
-                    unreachable!("the record has RESPOND_RECORD slots");
-                };
-                slot += RESPOND_RECORD;
-                let lengths = meta
-                    .get(slot..slot + 2 * *header_count as usize)
-                    .ok_or_else(|| {
-                        napi::Error::from_reason("respond: header lengths are cut short")
-                    })?;
-                slot += lengths.len();
-                headers.clear();
-                for pair in lengths.chunks_exact(2) {
-                    headers.push((pieces.str(pair[0])?, pieces.str(pair[1])?));
-                }
-                let body = match *body_kind {
-                    BODY_NONE => Bytes::new(),
-                    BODY_TEXT => shared.slice(pieces.next(*body)?),
-                    BODY_BUFFER => {
-                        let buffer = buffers
-                            .as_ref()
-                            .and_then(|buffers| buffers.get::<BufferSlice>(*body).transpose())
-                            .ok_or_else(|| {
-                                napi::Error::from_reason("respond: a Buffer is missing")
-                            })??;
-                        Bytes::copy_from_slice(&buffer)
-                    }
-                    other => {
-                        return Err(napi::Error::from_reason(format!(
-                            "respond: unknown body kind {other}"
-                        )))
-                    }
-                };
-                let Some(call) = self
-                    .inflight
-                    .answer(u64::from(*high) << 32 | u64::from(*low))
-                else {
-                    continue;
-                };
-                let response = match response_parts(*status, *content_type, headers.drain(..)) {
-                    Ok((status, headers)) => {
-                        let mut response = Response::new(body);
-                        *response.status_mut() = status;
-                        *response.headers_mut() = headers;
-                        response
-                    }
-                    Err(why) => {
-                        let detail = self.development.then_some(why.as_str());
-                        problems.get_or_insert_with(Vec::new).push(format!(
-                            "invalid response to {} {}: {why}",
-                            call.method,
-                            call.uri.path()
-                        ));
-                        problem(StatusCode::INTERNAL_SERVER_ERROR, detail, call.uri.path())
-                    }
-                };
-                call.respond(response);
+/// Answers requests. `meta[0]` is the number of records; each is: the
+/// request id's low and high 32 bits, the status, a content-type code (0 none, 1 text, 2 JSON,
+/// 3 bytes, 4 HTML, 5 problem JSON), the header count, the body kind (0
+/// none, 1 text, 2 a Buffer of `buffers`), the body's length (text) or
+/// index (Buffer), then a name length and a value length per header.
+/// `text` holds, per record, its header names and values and then its
+/// text body. Lengths are UTF-16 code units.
+///
+/// Answers for finished requests are ignored. Returns the problems found
+/// in invalid answers, which were replaced by 500 responses (with details
+/// when `development`).
+pub(crate) fn respond(
+    requests: &mut Inflight,
+    development: bool,
+    meta: Uint32ArraySlice,
+    text: Option<String>,
+    buffers: Option<Array>,
+) -> napi::Result<Option<Vec<String>>> {
+    // Text bodies become slices of this one allocation: no copy per body.
+    let shared = Bytes::from(text.unwrap_or_default());
+    let text = std::str::from_utf8(&shared).expect("it was a String");
+    let mut pieces = Pieces::new(text);
+    let count = meta.first().copied().unwrap_or(0) as usize;
+    let mut problems = None;
+    let mut slot = 1;
+    let mut headers = Vec::new();
+    for _ in 0..count {
+        let record = meta
+            .get(slot..slot + RESPOND_RECORD)
+            .ok_or_else(|| napi::Error::from_reason("respond: a record is cut short"))?;
+        let [low, high, status, content_type, header_count, body_kind, body] = record else {
+            unreachable!("the record has RESPOND_RECORD slots");
+        };
+        slot += RESPOND_RECORD;
+        let lengths = meta
+            .get(slot..slot + 2 * *header_count as usize)
+            .ok_or_else(|| napi::Error::from_reason("respond: header lengths are cut short"))?;
+        slot += lengths.len();
+        headers.clear();
+        for pair in lengths.chunks_exact(2) {
+            headers.push((pieces.str(pair[0])?, pieces.str(pair[1])?));
+        }
+        let body = match *body_kind {
+            BODY_NONE => Bytes::new(),
+            BODY_TEXT => shared.slice(pieces.next(*body)?),
+            BODY_BUFFER => {
+                let buffer = buffers
+                    .as_ref()
+                    .and_then(|buffers| buffers.get::<BufferSlice>(*body).transpose())
+                    .ok_or_else(|| napi::Error::from_reason("respond: a Buffer is missing"))??;
+                Bytes::copy_from_slice(&buffer)
             }
-            Ok(problems)
-        })
+            other => {
+                return Err(napi::Error::from_reason(format!(
+                    "respond: unknown body kind {other}"
+                )))
+            }
+        };
+        let Some(call) = requests.answer(u64::from(*high) << 32 | u64::from(*low)) else {
+            continue;
+        };
+        let response = match response_parts(*status, *content_type, headers.drain(..)) {
+            Ok((status, headers)) => {
+                let mut response = Response::new(body);
+                *response.status_mut() = status;
+                *response.headers_mut() = headers;
+                response
+            }
+            Err(why) => {
+                let detail = development.then_some(why.as_str());
+                problems.get_or_insert_with(Vec::new).push(format!(
+                    "invalid response to {} {}: {why}",
+                    call.method,
+                    call.uri.path()
+                ));
+                problem(StatusCode::INTERNAL_SERVER_ERROR, detail, call.uri.path())
+            }
+        };
+        call.respond(response);
     }
+    Ok(problems)
 }

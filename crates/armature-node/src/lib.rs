@@ -2,7 +2,7 @@
 //!
 //! The only crate that knows about napi or JavaScript: it translates options,
 //! routes, requests and responses between JS and `armature_engine`, and owns
-//! the one path by which the engine reaches JS ([`bridge`]).
+//! the one door by which Rust calls into JS ([`js_call`]).
 
 // `#[napi]` items are public because JS reaches them, which rustc cannot see.
 #![allow(unreachable_pub)]
@@ -12,13 +12,14 @@ mod bridge;
 mod error;
 mod inflight;
 mod inject;
+mod js_call;
 mod middleware;
 mod options;
 mod request;
+mod response;
+mod runtime;
 mod server;
 mod test_panics;
-
-use std::sync::OnceLock;
 
 /// Requests are allocated on engine threads and freed on the JS thread (and
 /// answers the other way round); mimalloc handles such cross-thread frees far
@@ -44,22 +45,4 @@ fn init() {
         libmimalloc_sys::mi_option_set(MI_OPTION_EAGER_COMMIT, 0);
         libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
     }
-}
-
-/// The tokio runtime shared by every server in the process, created by the
-/// first `listen` with that call's worker count.
-///
-/// By default one CPU is left to the JS thread: on two cores, one worker
-/// beside the JS thread served 8% more requests than two workers.
-fn runtime(workers: Option<usize>) -> napi::Result<&'static tokio::runtime::Runtime> {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    if let Some(runtime) = RUNTIME.get() {
-        return Ok(runtime);
-    }
-    let workers = workers.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, |cpus| cpus.get().saturating_sub(1).max(1))
-    });
-    let runtime = armature_engine::runtime(Some(workers))
-        .map_err(|error| napi::Error::from_reason(format!("cannot start the engine: {error}")))?;
-    Ok(RUNTIME.get_or_init(|| runtime))
 }

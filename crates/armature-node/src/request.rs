@@ -4,12 +4,12 @@
 //! request has been answered or has ended without JS (its client left, or it
 //! timed out): its memory is gone then.
 
+use armature_engine::http::Version;
+use armature_engine::proxy::TrustProxy;
 use napi::bindgen_prelude::{BufferSlice, Env};
 use napi_derive::napi;
 
-use crate::error::{guard, CodedError};
-
-use crate::server::NativeServer;
+use crate::inflight::Inflight;
 
 /// Who sent a request: `req.ip`, `req.ips`, `req.protocol`, `req.hostname`.
 #[napi(object)]
@@ -24,109 +24,84 @@ pub struct ClientInfo {
     pub hostname: Option<String>,
 }
 
-#[napi]
-impl NativeServer {
-    /// One header's value; repeated headers are joined with `, `, and
-    /// `cookie` fields with `; `, as HTTP/2 clients may send each cookie as a
-    /// field of its own (RFC 9113 §8.2.3).
-    #[napi]
-    pub fn header(&self, id: i64, name: String) -> Result<Option<String>, CodedError> {
-        guard(|| {
-            let headers = &self.inflight.get(id)?.headers;
-            let mut values = headers.get_all(name.as_str()).iter();
-            let first = values.next()?;
-            let separator = if name.eq_ignore_ascii_case("cookie") {
-                "; "
-            } else {
-                ", "
-            };
-            let mut joined = String::from_utf8_lossy(first.as_bytes()).into_owned();
-            for value in values {
-                joined.push_str(separator);
-                joined.push_str(&String::from_utf8_lossy(value.as_bytes()));
-            }
-            Some(joined)
-        })
+/// One header's value; repeated headers are joined with `, `, and `cookie`
+/// fields with `; `, as HTTP/2 clients may send each cookie as a field of its
+/// own (RFC 9113 §8.2.3).
+pub(crate) fn header(requests: &Inflight, id: i64, name: &str) -> Option<String> {
+    let headers = &requests.get(id)?.headers;
+    let mut values = headers.get_all(name).iter();
+    let first = values.next()?;
+    let separator = if name.eq_ignore_ascii_case("cookie") {
+        "; "
+    } else {
+        ", "
+    };
+    let mut joined = String::from_utf8_lossy(first.as_bytes()).into_owned();
+    for value in values {
+        joined.push_str(separator);
+        joined.push_str(&String::from_utf8_lossy(value.as_bytes()));
     }
+    Some(joined)
+}
 
-    /// Every header as alternating lower-case names and values, in the order
-    /// received.
-    #[napi]
-    pub fn headers(&self, id: i64) -> Result<Option<Vec<String>>, CodedError> {
-        guard(|| {
-            let headers = &self.inflight.get(id)?.headers;
-            let mut flat = Vec::with_capacity(headers.len() * 2);
-            for (name, value) in headers {
-                flat.push(name.as_str().to_owned());
-                flat.push(String::from_utf8_lossy(value.as_bytes()).into_owned());
-            }
-            Some(flat)
-        })
+/// Every header as alternating lower-case names and values, in the order
+/// received.
+pub(crate) fn headers(requests: &Inflight, id: i64) -> Option<Vec<String>> {
+    let headers = &requests.get(id)?.headers;
+    let mut flat = Vec::with_capacity(headers.len() * 2);
+    for (name, value) in headers {
+        flat.push(name.as_str().to_owned());
+        flat.push(String::from_utf8_lossy(value.as_bytes()).into_owned());
     }
+    Some(flat)
+}
 
-    /// The body as a Buffer that JS owns and may write into: a copy in V8's
-    /// memory, and the engine drops its own at once (later calls get an empty
-    /// body). Lending the engine's bytes instead would let JS write into
-    /// memory Rust still reads, or that hyper shares with other requests.
-    /// Handing over a body nothing shares, without a copy, measured no faster:
-    /// 64 KiB uploads read through `req.body`, one core, five interleaved
-    /// rounds: 20.6k req/s and 47.8 µs of CPU per request copied, 19.2k and
-    /// 51.8 µs handed over (p99 6.0 against 13.7 ms: external memory makes
-    /// V8's collector work harder). The JS layer calls this at most once.
-    #[napi]
-    pub fn body<'env>(
-        &mut self,
-        env: &'env Env,
-        id: i64,
-    ) -> Result<Option<BufferSlice<'env>>, CodedError> {
-        guard(|| -> napi::Result<_> {
-            let Some(call) = self.inflight.get_mut(id) else {
-                return Ok(None);
-            };
-            let body = std::mem::take(&mut call.body);
-            BufferSlice::copy_from(env, &body).map(Some)
-        })
-    }
+/// The body as a Buffer that JS owns and may write into: a copy in V8's
+/// memory, and the engine drops its own at once (later calls get an empty
+/// body). Lending the engine's bytes instead would let JS write into memory
+/// Rust still reads, or that hyper shares with other requests. Handing over
+/// a body nothing shares, without a copy, measured no faster: 64 KiB uploads
+/// read through `req.body`, one core, five interleaved rounds: 20.6k req/s
+/// and 47.8 µs of CPU per request copied, 19.2k and 51.8 µs handed over (p99
+/// 6.0 against 13.7 ms: external memory makes V8's collector work harder).
+pub(crate) fn body<'env>(
+    requests: &mut Inflight,
+    env: &'env Env,
+    id: i64,
+) -> napi::Result<Option<BufferSlice<'env>>> {
+    let Some(call) = requests.get_mut(id) else {
+        return Ok(None);
+    };
+    let body = std::mem::take(&mut call.body);
+    BufferSlice::copy_from(env, &body).map(Some)
+}
 
-    /// The body decoded as UTF-8 (invalid sequences become U+FFFD).
-    #[napi]
-    pub fn text(&self, id: i64) -> Result<Option<String>, CodedError> {
-        guard(|| {
-            let call = self.inflight.get(id)?;
-            Some(String::from_utf8_lossy(&call.body).into_owned())
-        })
-    }
+/// The body decoded as UTF-8 (invalid sequences become U+FFFD).
+pub(crate) fn text(requests: &Inflight, id: i64) -> Option<String> {
+    let call = requests.get(id)?;
+    Some(String::from_utf8_lossy(&call.body).into_owned())
+}
 
-    /// Who sent the request, as the app's trusted proxies report it.
-    #[napi]
-    pub fn client(&self, id: i64) -> Result<Option<ClientInfo>, CodedError> {
-        guard(|| {
-            let call = self.inflight.get(id)?;
-            let authority = call.uri.authority().map(|authority| authority.as_str());
-            let client = self
-                .trust
-                .client(call.remote_addr, &call.headers, authority);
-            Some(ClientInfo {
-                ip: client.ip.to_string(),
-                ips: client.ips.iter().map(ToString::to_string).collect(),
-                protocol: client.protocol.to_owned(),
-                hostname: client.hostname,
-            })
-        })
-    }
+/// Who sent the request, as the app's trusted proxies report it.
+pub(crate) fn client(requests: &Inflight, trust: &TrustProxy, id: i64) -> Option<ClientInfo> {
+    let call = requests.get(id)?;
+    let authority = call.uri.authority().map(|authority| authority.as_str());
+    let client = trust.client(call.remote_addr, &call.headers, authority);
+    Some(ClientInfo {
+        ip: client.ip.to_string(),
+        ips: client.ips.iter().map(ToString::to_string).collect(),
+        protocol: client.protocol.to_owned(),
+        hostname: client.hostname,
+    })
+}
 
-    /// The protocol version: `1.0`, `1.1` or `2`.
-    #[napi]
-    pub fn http_version(&self, id: i64) -> Result<Option<&'static str>, CodedError> {
-        guard(|| {
-            use armature_engine::http::Version;
-            Some(match self.inflight.get(id)?.version {
-                Version::HTTP_09 => "0.9",
-                Version::HTTP_10 => "1.0",
-                Version::HTTP_2 => "2",
-                Version::HTTP_3 => "3",
-                _ => "1.1",
-            })
-        })
-    }
+/// The protocol version: `1.0`, `1.1` or `2`.
+pub(crate) fn http_version(requests: &Inflight, id: i64) -> Option<&'static str> {
+    Some(match requests.get(id)?.version {
+        Version::HTTP_09 => "0.9",
+        Version::HTTP_10 => "1.0",
+        Version::HTTP_2 => "2",
+        Version::HTTP_3 => "3",
+        _ => "1.1",
+    })
 }

@@ -1,19 +1,27 @@
-//! A listening server as JS holds it.
+//! A server as JS holds it: the one class JS calls into for a running
+//! server. Its methods only translate and guard; the work is in the modules
+//! that own it ([`bridge`], [`request`], [`middleware`], [`inject`]), which
+//! receive exactly the state they need and know nothing of this class.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use armature_engine::middleware::{Layers, RateLimit};
+use armature_engine::middleware::Layers;
 use armature_engine::proxy::TrustProxy;
-use armature_engine::{App, Batcher, Call, Handler, Router, Server};
-use napi::bindgen_prelude::{Either, Function};
-use napi::threadsafe_function::ThreadsafeFunctionCallMode;
+use armature_engine::{App, Batcher, Handler, Router, Server};
+use napi::bindgen_prelude::{
+    Array, Buffer, BufferSlice, Either, Env, Function, Object, Uint32ArraySlice,
+};
 use napi_derive::napi;
 
-use crate::bridge::{self, KeepAlive};
+use crate::bridge::{self, Intake};
 use crate::error::{coded, guard, internal, CodedError};
 use crate::inflight::Inflight;
+use crate::inject::{self, Injected};
+use crate::js_call::{KeepAlive, Wake};
+use crate::middleware::{self, Inline};
 use crate::options::ServerOptions;
+use crate::request::{self, ClientInfo};
+use crate::response::WholeResponse;
 
 /// What `prepare` makes: the frozen app, the proxies it trusts, the runtime
 /// and the batcher.
@@ -27,30 +35,31 @@ type Prepared = (
 /// A running server and the requests JS is answering.
 ///
 /// Only the JS thread touches it: requests arrive through the engine's
-/// [`Batcher`] and are moved into `inflight` by `drain`.
+/// [`Batcher`] and are moved into `requests` by `drain`.
 #[napi]
 pub struct NativeServer {
     server: Option<Server>,
     /// Set for a server that takes requests through `inject`, not a socket.
-    pub(crate) handler: Option<Handler>,
+    handler: Option<Handler>,
     port: u32,
-    pub(crate) batcher: Arc<Batcher>,
+    batcher: Arc<Batcher>,
+    intake: Intake,
     /// Requests handed to JS and not answered yet.
-    pub(crate) inflight: Inflight,
-    /// Reused buffers for `drain`.
-    pub(crate) incoming: Vec<Call>,
-    pub(crate) ended: Vec<u64>,
-    pub(crate) development: bool,
+    requests: Inflight,
+    development: bool,
     keep_alive: Option<KeepAlive>,
     /// Native middleware that JS runs inside its own, by index.
-    pub(crate) inline: Layers,
-    /// The inline rate limiters whose keys come from JS, by index.
-    pub(crate) keyed: HashMap<u32, Arc<RateLimit>>,
+    inline: Inline,
     /// The proxies the app trusts, for `client` and inline middleware.
-    pub(crate) trust: Arc<TrustProxy>,
+    trust: Arc<TrustProxy>,
 }
 
 impl NativeServer {
+    /// Sets the native middleware JS runs inside its own.
+    pub(crate) fn set_inline(&mut self, inline: Inline) {
+        self.inline = inline;
+    }
+
     pub(crate) fn start(
         router: Router,
         layers: Layers,
@@ -60,7 +69,7 @@ impl NativeServer {
     ) -> Result<Self, CodedError> {
         let (app, trust, runtime, batcher) = Self::prepare(router, layers, options, wake)?;
         let address = options.address().map_err(coded)?;
-        let keep_alive = bridge::keep_alive(closed).map_err(internal)?;
+        let keep_alive = KeepAlive::new(closed).map_err(internal)?;
         let server =
             Server::start(runtime.handle(), address, app, batcher.clone()).map_err(coded)?;
         let mut native = Self::new(batcher, trust, options);
@@ -94,8 +103,10 @@ impl NativeServer {
         engine_options.layers = layers;
         let trust = Arc::new(engine_options.trust_proxy.clone());
         let app = App::new(router, engine_options).map_err(coded)?;
-        let runtime = crate::runtime(options.workers().map_err(coded)?).map_err(internal)?;
-        let batcher = bridge::batcher(wake).map_err(internal)?;
+        let runtime =
+            crate::runtime::runtime(options.workers().map_err(coded)?).map_err(internal)?;
+        let wake = Wake::new(wake).map_err(internal)?;
+        let batcher = Batcher::new(move || wake.call());
         Ok((app, trust, runtime, batcher))
     }
 
@@ -105,13 +116,11 @@ impl NativeServer {
             handler: None,
             port: 0,
             batcher,
-            inflight: Inflight::default(),
-            incoming: Vec::new(),
-            ended: Vec::new(),
+            intake: Intake::default(),
+            requests: Inflight::default(),
             development: options.development.unwrap_or(false),
             keep_alive: None,
-            inline: Layers::from([]),
-            keyed: HashMap::new(),
+            inline: Inline::default(),
             trust,
         }
     }
@@ -171,12 +180,153 @@ impl NativeServer {
             else {
                 return Ok(());
             };
-            let runtime = crate::runtime(None).expect("a server ran, so the runtime exists");
+            let runtime =
+                crate::runtime::runtime(None).expect("a server ran, so the runtime exists");
             runtime.spawn(async move {
                 server.shutdown(grace).await;
-                keep_alive.call((), ThreadsafeFunctionCallMode::NonBlocking);
+                keep_alive.release();
             });
             Ok(())
         })
+    }
+
+    /// Takes the waiting requests into `meta` and returns the text they refer
+    /// to, or `null` when none wait (the layout is `bridge::drain`'s).
+    #[napi]
+    pub fn drain(&mut self, meta: Uint32ArraySlice) -> Result<Option<String>, CodedError> {
+        guard(|| bridge::drain(&self.batcher, &mut self.intake, &mut self.requests, meta))
+    }
+
+    /// Answers requests (the layout is `bridge::respond`'s); returns the
+    /// problems found in invalid answers, which were replaced by 500s.
+    #[napi]
+    pub fn respond(
+        &mut self,
+        meta: Uint32ArraySlice,
+        text: Option<String>,
+        buffers: Option<Array>,
+    ) -> Result<Option<Vec<String>>, CodedError> {
+        guard(|| bridge::respond(&mut self.requests, self.development, meta, text, buffers))
+    }
+
+    /// One header's value; repeated headers are joined with `, `, and
+    /// `cookie` fields with `; ` (RFC 9113 §8.2.3).
+    #[napi]
+    pub fn header(&self, id: i64, name: String) -> Result<Option<String>, CodedError> {
+        guard(|| request::header(&self.requests, id, &name))
+    }
+
+    /// Every header as alternating lower-case names and values, in the order
+    /// received.
+    #[napi]
+    pub fn headers(&self, id: i64) -> Result<Option<Vec<String>>, CodedError> {
+        guard(|| request::headers(&self.requests, id))
+    }
+
+    /// The body as a Buffer that JS owns and may write into (a copy; later
+    /// calls get an empty body). The JS layer calls this at most once.
+    #[napi]
+    pub fn body<'env>(
+        &mut self,
+        env: &'env Env,
+        id: i64,
+    ) -> Result<Option<BufferSlice<'env>>, CodedError> {
+        guard(|| request::body(&mut self.requests, env, id))
+    }
+
+    /// The body decoded as UTF-8 (invalid sequences become U+FFFD).
+    #[napi]
+    pub fn text(&self, id: i64) -> Result<Option<String>, CodedError> {
+        guard(|| request::text(&self.requests, id))
+    }
+
+    /// Who sent the request, as the app's trusted proxies report it.
+    #[napi]
+    pub fn client(&self, id: i64) -> Result<Option<ClientInfo>, CodedError> {
+        guard(|| request::client(&self.requests, &self.trust, id))
+    }
+
+    /// The protocol version: `1.0`, `1.1` or `2`.
+    #[napi]
+    pub fn http_version(&self, id: i64) -> Result<Option<&'static str>, CodedError> {
+        guard(|| request::http_version(&self.requests, id))
+    }
+
+    /// Runs the request side of inline middleware `index` on request `id`;
+    /// returns its answer when it answers the request itself. Does nothing
+    /// for a request that was answered or has ended.
+    #[napi]
+    pub fn layer_before(
+        &mut self,
+        index: u32,
+        id: i64,
+    ) -> Result<Option<WholeResponse>, CodedError> {
+        guard(|| {
+            self.inline
+                .before(&mut self.requests, &self.trust, index, id)
+        })
+    }
+
+    /// Counts request `id` against the inline rate limiter `index` as client
+    /// `key`; returns the 429 answer when it is over the limit.
+    #[napi]
+    pub fn rate_limit_hit(
+        &mut self,
+        index: u32,
+        id: i64,
+        key: String,
+    ) -> Result<Option<WholeResponse>, CodedError> {
+        guard(|| {
+            self.inline
+                .rate_limit_hit(&mut self.requests, index, id, &key)
+        })
+    }
+
+    /// Runs the response side of inline middleware `index` of request `id` on
+    /// a response (status, content-type code, alternating header names and
+    /// values, body) and returns the response it leaves.
+    #[napi]
+    pub fn layer_after(
+        &mut self,
+        index: u32,
+        id: i64,
+        status: u32,
+        content_type: u32,
+        headers: Vec<String>,
+        body: Option<Either<String, Buffer>>,
+    ) -> Result<WholeResponse, CodedError> {
+        guard(|| {
+            middleware::after(
+                &mut self.requests,
+                index,
+                id,
+                (status, content_type),
+                &headers,
+                body,
+            )
+        })
+    }
+
+    /// Sends one HTTP/1.1 request through the whole pipeline (limits,
+    /// routing, handlers, errors) of a server made by `NativeApp.inProcess`.
+    /// `headers` alternate names and values; `host: localhost` is added when
+    /// no Host header is given. Throws `ERR_ARMATURE_INVALID_REQUEST` when the
+    /// method, URL or a header is not valid HTTP.
+    #[napi(ts_return_type = "Promise<WholeResponse>")]
+    pub fn inject<'env>(
+        &self,
+        env: &'env Env,
+        method: String,
+        url: String,
+        headers: Vec<String>,
+        body: Option<Buffer>,
+    ) -> Result<Object<'env>, CodedError> {
+        let injected = Injected {
+            method,
+            url,
+            headers,
+            body,
+        };
+        guard(|| inject::inject(self.handler.as_ref(), env, injected))
     }
 }

@@ -17,6 +17,7 @@ mod limits;
 pub mod middleware;
 mod problem;
 pub mod proxy;
+pub mod response;
 mod routing;
 mod runtime;
 mod server;

@@ -1,0 +1,83 @@
+//! Responses as JS gives them and takes them back: the content-type codes
+//! that spare the common types a crossing as strings, the check of a
+//! status and headers (the engine's [`armature_engine::response::head`]),
+//! and whole responses handed to JS outside the batches.
+
+use armature_engine::http::header::CONTENT_TYPE;
+use armature_engine::http::{HeaderMap, HeaderValue, Response, StatusCode};
+use armature_engine::{Bytes, PROBLEM_JSON};
+use napi::bindgen_prelude::Buffer;
+use napi_derive::napi;
+
+use crate::error::{guard, CodedError};
+
+/// `content-type` values JS selects by number, so the common ones never
+/// cross the boundary as strings. Index 0 sets none.
+const CONTENT_TYPES: [Option<HeaderValue>; 6] = [
+    None,
+    Some(HeaderValue::from_static("text/plain; charset=utf-8")),
+    Some(HeaderValue::from_static("application/json")),
+    Some(HeaderValue::from_static("application/octet-stream")),
+    Some(HeaderValue::from_static("text/html; charset=utf-8")),
+    Some(PROBLEM_JSON),
+];
+
+/// Checks and converts a status, a content-type code and header name and
+/// value pairs; the error names what is wrong. JS gives a code only when
+/// no `content-type` header is among the pairs.
+pub(crate) fn response_parts<'a>(
+    status: u32,
+    content_type: u32,
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<(StatusCode, HeaderMap), String> {
+    let (status, mut map) = armature_engine::response::head(status, headers, 1)?;
+    if let Some(Some(value)) = CONTENT_TYPES.get(content_type as usize) {
+        map.insert(CONTENT_TYPE, value.clone());
+    }
+    Ok((status, map))
+}
+
+/// The reason phrase of `status` (`Not Found` for 404), as the engine's own
+/// problem responses use it; `null` for codes without one.
+// napi registers exports only outside `cfg(test)`, so a test build sees no caller.
+#[cfg_attr(test, allow(dead_code))]
+#[napi]
+pub fn status_reason(status: u32) -> Result<Option<&'static str>, CodedError> {
+    guard(|| {
+        let status = StatusCode::from_u16(u16::try_from(status).ok()?).ok()?;
+        status.canonical_reason()
+    })
+}
+
+/// A whole response as JS receives it outside the batches: from `inject`,
+/// or from native middleware run on the JS thread.
+#[napi(object)]
+pub struct WholeResponse {
+    /// The status code.
+    pub status: u32,
+    /// Alternating lower-case names and values, in order.
+    pub headers: Vec<String>,
+    /// The body.
+    pub body: Buffer,
+}
+
+impl From<Response<Bytes>> for WholeResponse {
+    fn from(response: Response<Bytes>) -> Self {
+        let (parts, body) = response.into_parts();
+        let headers = parts
+            .headers
+            .iter()
+            .flat_map(|(name, value)| {
+                [
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                ]
+            })
+            .collect();
+        Self {
+            status: u32::from(parts.status.as_u16()),
+            headers,
+            body: body.to_vec().into(),
+        }
+    }
+}
