@@ -308,4 +308,6 @@ export interface WholeResponse {
   headers: Array<string>
   /** The body. */
   body: Buffer
+  /** Why a streamed body ended before its end (`inject` only). */
+  streamError?: string
 }

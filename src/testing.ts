@@ -143,6 +143,10 @@ export function testClient(app: App<any>): TestClient {
     }
     if (body !== undefined && !has('content-length')) headers.push('content-length', String(body.length))
     const res = await native.inject((req.method ?? 'GET').toUpperCase(), withQuery(req.url, req.query), headers, body)
+    // Over a socket the client would see the response cut short.
+    if (res.streamError != null) {
+      throw Object.assign(new Error(`the response stream failed: ${res.streamError}`), { code: 'ERR_ARMATURE_STREAM_FAILED' })
+    }
     return new TestResponse(res.status, res.headers, res.body)
   }
   const method =

@@ -12,7 +12,7 @@
 //!   one `respond` ([`respond`]) call per microtask flush.
 
 use armature_engine::http::{Method, Response, StatusCode};
-use armature_engine::{problem, Batcher, Bytes, Call};
+use armature_engine::{problem, Batcher, Body, Bytes, Call};
 use napi::bindgen_prelude::{Array, BufferSlice, Uint32ArraySlice};
 
 use crate::inflight::Inflight;
@@ -252,7 +252,7 @@ pub(crate) fn respond(
         };
         let response = match response_parts(*status, *content_type, headers.drain(..)) {
             Ok((status, headers)) => {
-                let mut response = Response::new(body);
+                let mut response = Response::new(Body::from(body));
                 *response.status_mut() = status;
                 *response.headers_mut() = headers;
                 response

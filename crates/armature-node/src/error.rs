@@ -26,10 +26,14 @@ pub(crate) fn internal(error: napi::Error) -> CodedError {
 pub fn error_codes() -> Result<Vec<&'static str>, CodedError> {
     guard(|| -> Result<_, CodedError> {
         let mut codes = Error::CODES.to_vec();
-        codes.extend([INVALID_REQUEST, INTERNAL, PANIC]);
+        codes.extend([INVALID_REQUEST, INTERNAL, PANIC, STREAM_FAILED]);
         Ok(codes)
     })
 }
+
+/// Code for a response stream that failed before its end, as `testClient`
+/// reports it (over a socket the response is cut short).
+pub(crate) const STREAM_FAILED: &str = "ERR_ARMATURE_STREAM_FAILED";
 
 /// Code for a panic inside the addon, thrown instead of aborting Node.
 pub(crate) const PANIC: &str = "ERR_ARMATURE_PANIC";

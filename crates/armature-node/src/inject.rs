@@ -5,7 +5,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 
 use armature_engine::http::header::HOST;
-use armature_engine::http::{HeaderName, HeaderValue, Method, Request, Version};
+use armature_engine::http::{HeaderName, HeaderValue, Method, Request, Response, Version};
 use armature_engine::{Bytes, Handler};
 use napi::bindgen_prelude::{Buffer, Env, Object};
 
@@ -74,8 +74,15 @@ pub(crate) fn inject<'env>(
     let (answer, promise) = Promised::new(env).map_err(internal)?;
     let runtime = crate::runtime::runtime(None).map_err(internal)?;
     runtime.spawn(async move {
-        let response = handler.handle(request, CLIENT).await;
-        answer.resolve(WholeResponse::from(response));
+        let (head, body) = handler.handle(request, CLIENT).await.into_parts();
+        // A streamed body is collected; one that fails is reported as such.
+        let (body, failed) = match body.collect().await {
+            Ok(body) => (body, None),
+            Err(error) => (Bytes::new(), Some(error.to_string())),
+        };
+        let mut whole = WholeResponse::from(Response::from_parts(head, body.into()));
+        whole.stream_error = failed;
+        answer.resolve(whole);
     });
     Ok(promise)
 }

@@ -10,7 +10,7 @@ use armature_engine::http::{Request, Response};
 use armature_engine::json;
 use armature_engine::middleware::{ClientAddr, Flow, Layer, Layers, RateLimit};
 use armature_engine::proxy::TrustProxy;
-use armature_engine::Bytes;
+use armature_engine::{Body, Bytes};
 use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
 
@@ -137,9 +137,9 @@ pub(crate) fn after(
     let (status, headers) =
         response_parts(status, content_type, pairs).map_err(napi::Error::from_reason)?;
     let body = match body {
-        None => Bytes::new(),
-        Some(Either::A(text)) => Bytes::from(text),
-        Some(Either::B(bytes)) => Bytes::copy_from_slice(&bytes),
+        None => Body::empty(),
+        Some(Either::A(text)) => Body::from(text),
+        Some(Either::B(bytes)) => Body::from(Bytes::copy_from_slice(&bytes)),
     };
     let mut response = Response::new(body);
     *response.status_mut() = status;

@@ -5,7 +5,7 @@
 
 use armature_engine::http::header::CONTENT_TYPE;
 use armature_engine::http::{HeaderMap, HeaderValue, Response, StatusCode};
-use armature_engine::{Bytes, PROBLEM_JSON};
+use armature_engine::{Body, PROBLEM_JSON};
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 
@@ -59,11 +59,17 @@ pub struct WholeResponse {
     pub headers: Vec<String>,
     /// The body.
     pub body: Buffer,
+    /// Why a streamed body ended before its end (`inject` only).
+    pub stream_error: Option<String>,
 }
 
-impl From<Response<Bytes>> for WholeResponse {
-    fn from(response: Response<Bytes>) -> Self {
+/// A response whose body is whole: what native layers answer with, and what
+/// `inject` has collected. (A stream's chunks are not there to copy: a
+/// streamed body would cross as empty.)
+impl From<Response<Body>> for WholeResponse {
+    fn from(response: Response<Body>) -> Self {
         let (parts, body) = response.into_parts();
+        let body = body.as_bytes().unwrap_or_default();
         let headers = parts
             .headers
             .iter()
@@ -78,6 +84,7 @@ impl From<Response<Bytes>> for WholeResponse {
             status: u32::from(parts.status.as_u16()),
             headers,
             body: body.to_vec().into(),
+            stream_error: None,
         }
     }
 }

@@ -10,6 +10,7 @@ use http::{HeaderMap, Method, Response, Uri, Version};
 use tokio::sync::oneshot;
 
 use crate::server::Pending;
+use crate::Body;
 
 /// Receives the requests routed to [`Endpoint::External`](crate::Endpoint::External).
 ///
@@ -50,17 +51,17 @@ pub struct Call {
     pub body: Bytes,
     /// The client's address.
     pub remote_addr: SocketAddr,
-    pub(crate) reply: oneshot::Sender<Response<Bytes>>,
+    pub(crate) reply: oneshot::Sender<Response<Body>>,
     pub(crate) claim: Arc<Claim>,
     /// Counts the call in its server's load until it is dropped.
     pub(crate) _pending: Pending,
 }
 
 impl Call {
-    /// Sends the answer. A client that has gone, or a request that already
-    /// timed out, drops it silently.
-    pub fn respond(self, response: Response<Bytes>) {
-        let _ = self.reply.send(response);
+    /// Sends the answer, whole bytes or a [`Body::stream`]. A client that has
+    /// gone, or a request that already timed out, drops it silently.
+    pub fn respond(self, response: Response<impl Into<Body>>) {
+        let _ = self.reply.send(response.map(Into::into));
     }
 
     /// Names the call `id` (not 0) for [`Dispatch::ended`]. False when the

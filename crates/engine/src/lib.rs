@@ -9,6 +9,7 @@
 
 mod app;
 mod batch;
+mod body;
 mod dispatch;
 mod error;
 #[cfg(feature = "json")]
@@ -26,6 +27,7 @@ pub mod units;
 
 pub use app::{App, Options};
 pub use batch::{Batcher, MAX_BATCH, MAX_DELAY};
+pub use body::{Body, BoxError, Chunks};
 pub use dispatch::{Call, Dispatch};
 pub use error::Error;
 pub use limits::Limits;

@@ -1,6 +1,6 @@
 //! RFC 9457 problem details: the body of every error response the engine makes.
 
-use bytes::Bytes;
+use crate::Body;
 use http::{header, HeaderValue, Response, StatusCode};
 use serde::Serialize;
 
@@ -23,7 +23,7 @@ struct Problem<'a> {
 ///
 /// `instance` is the request path the problem occurred on (omitted when
 /// empty); `detail` explains this occurrence and is omitted when `None`.
-pub fn problem(status: StatusCode, detail: Option<&str>, instance: &str) -> Response<Bytes> {
+pub fn problem(status: StatusCode, detail: Option<&str>, instance: &str) -> Response<Body> {
     let body = serde_json::to_vec(&Problem {
         kind: "about:blank",
         title: status.canonical_reason().unwrap_or("Error"),
@@ -32,7 +32,7 @@ pub fn problem(status: StatusCode, detail: Option<&str>, instance: &str) -> Resp
         instance,
     })
     .expect("a problem of plain strings always serialises");
-    let mut response = Response::new(Bytes::from(body));
+    let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     response
         .headers_mut()

@@ -5,7 +5,6 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use http::header::{
     ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG,
 };
@@ -14,6 +13,7 @@ use http::{HeaderValue, Response, StatusCode};
 
 use super::etag::NotModifiedType;
 use super::{add_vary, Flow, Layer};
+use crate::Body;
 use crate::Error;
 
 /// A content coding the engine can produce.
@@ -132,7 +132,7 @@ impl Compression {
 }
 
 impl CompressionConfig {
-    fn compressible(&self, response: &Response<Bytes>) -> bool {
+    fn compressible(&self, response: &Response<Body>) -> bool {
         let media = response.headers().get(CONTENT_TYPE).or_else(|| {
             let kept = response.extensions().get::<NotModifiedType>();
             kept.map(|NotModifiedType(media)| media)
@@ -230,7 +230,7 @@ fn quality(accept: &str, coding: &str) -> f32 {
 }
 
 impl CompressionConfig {
-    fn apply(&self, coding: Option<Coding>, response: &mut Response<Bytes>) {
+    fn apply(&self, coding: Option<Coding>, response: &mut Response<Body>) {
         let status = response.status();
         if status.is_informational()
             || status == StatusCode::NO_CONTENT
@@ -249,22 +249,22 @@ impl CompressionConfig {
             v.to_str()
                 .is_ok_and(|v| v.to_ascii_lowercase().contains("no-transform"))
         });
-        if headers.contains_key(CONTENT_ENCODING)
-            || no_transform
-            || response.body().len() < self.min_size
-        {
+        let Some(body) = response.body().as_bytes() else {
+            return;
+        };
+        if headers.contains_key(CONTENT_ENCODING) || no_transform || body.len() < self.min_size {
             return;
         }
         let Some(coding) = coding else {
             return;
         };
-        let Ok(compressed) = self.compress(coding, response.body()) else {
+        let Ok(compressed) = self.compress(coding, body) else {
             return;
         };
-        if compressed.len() >= response.body().len() {
+        if compressed.len() >= body.len() {
             return;
         }
-        *response.body_mut() = Bytes::from(compressed);
+        *response.body_mut() = Body::from(compressed);
         let headers = response.headers_mut();
         headers.insert(CONTENT_ENCODING, HeaderValue::from_static(coding.name()));
         headers.remove(CONTENT_LENGTH);

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use http::header::{
     ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
     ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE,
@@ -14,6 +13,7 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode};
 
 use super::{add_vary, Flow, Layer};
+use crate::Body;
 use crate::Error;
 
 /// Which origins may read answers.
@@ -176,8 +176,8 @@ impl Cors {
         matches!(self.origins, Origins::List { .. })
     }
 
-    fn preflight(&self, request: &Parts, origin: &HeaderValue) -> Response<Bytes> {
-        let mut response = Response::new(Bytes::new());
+    fn preflight(&self, request: &Parts, origin: &HeaderValue) -> Response<Body> {
+        let mut response = Response::new(Body::empty());
         *response.status_mut() = StatusCode::NO_CONTENT;
         let headers = response.headers_mut();
         for name in [

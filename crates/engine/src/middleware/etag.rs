@@ -5,7 +5,6 @@
 
 use std::time::SystemTime;
 
-use bytes::Bytes;
 use http::header::{
     CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MATCH, IF_MODIFIED_SINCE,
     IF_NONE_MATCH, IF_UNMODIFIED_SINCE, LAST_MODIFIED,
@@ -15,6 +14,7 @@ use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 
 use super::{Flow, Layer};
 use crate::problem::problem;
+use crate::Body;
 
 /// The `Content-Type` a 304 answer would have had, kept for outer middleware.
 #[derive(Debug, Clone)]
@@ -76,7 +76,7 @@ fn matches(list: &HeaderValue, current: Option<&HeaderValue>, strong: bool) -> b
 
 impl Conditions {
     /// Applies the preconditions in RFC 9110's order to a successful answer.
-    fn apply(self, response: &mut Response<Bytes>) {
+    fn apply(self, response: &mut Response<Body>) {
         let headers = response.headers();
         let tag = headers.get(ETAG);
         let modified = date(headers, LAST_MODIFIED);
@@ -100,7 +100,7 @@ impl Conditions {
         };
         if fresh {
             *response.status_mut() = StatusCode::NOT_MODIFIED;
-            *response.body_mut() = Bytes::new();
+            *response.body_mut() = Body::empty();
             // A 304 keeps the validators and caching headers; the body's own go,
             // but outer middleware (Compression's Vary) may still need its type.
             if let Some(media) = response.headers_mut().remove(CONTENT_TYPE) {
@@ -128,11 +128,14 @@ impl Layer for ETag {
         };
         let weak = self.weak;
         Flow::Next(Some(Box::new(move |response| {
+            // A streamed body is left alone: its tag would need all of it first.
+            let Some(body) = response.body().as_bytes() else {
+                return;
+            };
             if response.status() != StatusCode::OK {
                 return;
             }
             if !response.headers().contains_key(ETAG) {
-                let body = response.body();
                 let hash = xxhash_rust::xxh3::xxh3_64(body);
                 let tag = format!(
                     "{}\"{:x}-{hash:016x}\"",

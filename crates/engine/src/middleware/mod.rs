@@ -20,12 +20,12 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use http::header::VARY;
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Response};
 
 use crate::proxy::TrustProxy;
+use crate::Body;
 
 pub use compression::{Coding, Compression, CompressionConfig, CompressionLevel};
 pub use cors::{AllowHeaders, AllowOrigins, Cors, CorsConfig};
@@ -41,14 +41,14 @@ pub use security_headers::{
 };
 
 /// Work a layer left for the response, run once it exists.
-pub type After = Box<dyn FnOnce(&mut Response<Bytes>) + Send>;
+pub type After = Box<dyn FnOnce(&mut Response<Body>) + Send>;
 
 /// What a layer decides for a request.
 pub enum Flow {
     /// Go on to the next layer, and run the hook on the response, if any.
     Next(Option<After>),
     /// Answer with this response; inner layers and the handler do not run.
-    Respond(Response<Bytes>),
+    Respond(Response<Body>),
 }
 
 /// One native middleware.
@@ -69,7 +69,7 @@ pub(crate) fn before(
     peer: SocketAddr,
     trust: &Arc<TrustProxy>,
     afters: &mut Vec<After>,
-) -> Option<Response<Bytes>> {
+) -> Option<Response<Body>> {
     if layers.is_empty() {
         return None;
     }
@@ -88,7 +88,7 @@ pub(crate) fn before(
 }
 
 /// Runs the response hooks, innermost layer first.
-pub(crate) fn after(afters: Vec<After>, response: &mut Response<Bytes>) {
+pub(crate) fn after(afters: Vec<After>, response: &mut Response<Body>) {
     for after in afters.into_iter().rev() {
         after(response);
     }

@@ -1,13 +1,13 @@
 //! Request ids: keeps a well-formed id the client sent or makes one, puts it
 //! on the request (so handlers and logs read it) and echoes it on the response.
 
-use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
 use http::{HeaderName, HeaderValue, Response};
 use serde_json::Value;
 
 use super::{Flow, Layer};
+use crate::Body;
 use crate::PROBLEM_JSON;
 
 /// A [`RequestId`] layer's settings, as a Rust caller gives them.
@@ -82,7 +82,7 @@ impl Layer for RequestId {
 
 /// Adds `"requestId"` to an `application/problem+json` body (RFC 9457 allows
 /// extension members), so that a client reporting an error can quote it.
-fn add_to_problem(response: &mut Response<Bytes>, id: &HeaderValue) {
+fn add_to_problem(response: &mut Response<Body>, id: &HeaderValue) {
     let is_problem = response.headers().get(CONTENT_TYPE) == Some(&PROBLEM_JSON);
     let Ok(id) = id.to_str() else {
         return;
@@ -90,14 +90,17 @@ fn add_to_problem(response: &mut Response<Bytes>, id: &HeaderValue) {
     if !is_problem {
         return;
     }
-    let Ok(Value::Object(mut problem)) = serde_json::from_slice::<Value>(response.body()) else {
+    let Some(body) = response.body().as_bytes() else {
+        return;
+    };
+    let Ok(Value::Object(mut problem)) = serde_json::from_slice::<Value>(body) else {
         return;
     };
     problem
         .entry("requestId")
         .or_insert_with(|| Value::from(id));
     if let Ok(body) = serde_json::to_vec(&problem) {
-        *response.body_mut() = Bytes::from(body);
+        *response.body_mut() = Body::from(body);
         response.headers_mut().remove(CONTENT_LENGTH);
     }
 }

@@ -14,6 +14,7 @@ use methods::MethodTable;
 pub use methods::{Methods, Resolution};
 
 use crate::middleware::Layers;
+use crate::Body;
 use crate::Error;
 
 /// What answers a matched route.
@@ -45,8 +46,8 @@ impl FixedResponse {
         }
     }
 
-    pub(crate) fn to_response(&self) -> Response<Bytes> {
-        let mut response = Response::new(self.body.clone());
+    pub(crate) fn to_response(&self) -> Response<Body> {
+        let mut response = Response::new(Body::from(self.body.clone()));
         *response.status_mut() = self.status;
         *response.headers_mut() = self.headers.clone();
         response

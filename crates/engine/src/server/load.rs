@@ -10,11 +10,11 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use http::header::RETRY_AFTER;
 use http::{HeaderValue, Response, StatusCode};
 
 use crate::problem::problem;
+use crate::Body;
 
 /// One server's load, shared by its connections.
 #[derive(Debug, Default)]
@@ -54,7 +54,7 @@ impl Load {
 
     /// The answer to a request refused for load: a 503 problem with
     /// `Retry-After` in whole seconds.
-    pub(crate) fn shed(&self, why: &str, retry_after: Duration, path: &str) -> Response<Bytes> {
+    pub(crate) fn shed(&self, why: &str, retry_after: Duration, path: &str) -> Response<Body> {
         self.shed.fetch_add(1, Ordering::Relaxed);
         let mut response = problem(StatusCode::SERVICE_UNAVAILABLE, Some(why), path);
         let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);

@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch, Semaphore};
 use tokio::task::JoinHandle;
 
+use crate::Body;
 use crate::{App, Dispatch, Error};
 use connection::{ConnectionState, LingeringStream, Stop};
 use load::Load;
@@ -125,16 +126,12 @@ impl Handler {
     /// Answers `request` as if `remote_addr` had sent it over HTTP/1.1:
     /// with the `content-length` hyper would write and, for HEAD, no body.
     /// Must run on the tokio runtime whose threads the dispatcher relies on.
-    pub async fn handle(
-        &self,
-        request: Request<Bytes>,
-        remote_addr: SocketAddr,
-    ) -> Response<Bytes> {
+    pub async fn handle(&self, request: Request<Bytes>, remote_addr: SocketAddr) -> Response<Body> {
         let head = request.method() == http::Method::HEAD;
         let mut response = service::serve(&self.shared, request.map(Full::new), remote_addr).await;
         service::set_length(&mut response);
         if head {
-            *response.body_mut() = Bytes::new();
+            *response.body_mut() = Body::empty();
         }
         response
     }
@@ -208,7 +205,7 @@ async fn run(
                 if response.extensions().get::<Linger>().is_some() {
                     connection.linger();
                 }
-                Ok::<_, std::convert::Infallible>(response.map(Full::new))
+                Ok::<_, std::convert::Infallible>(response)
             })
         });
         let connection = builder

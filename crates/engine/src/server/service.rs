@@ -12,7 +12,7 @@ use futures_util::FutureExt;
 use http::request::Parts;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode, Version};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use hyper::body::Body;
+use hyper::body::Body as HttpBody;
 use tokio::sync::oneshot;
 
 use super::load::Load;
@@ -20,7 +20,7 @@ use crate::dispatch::Claim;
 use crate::middleware::{self, After, BodySize, HandlerTime};
 use crate::problem::problem;
 use crate::routing::{Endpoint, Resolution};
-use crate::{App, Call, Dispatch};
+use crate::{App, Body, Call, Dispatch};
 
 /// State shared by every connection of one server.
 pub(crate) struct Shared {
@@ -30,8 +30,8 @@ pub(crate) struct Shared {
 }
 
 /// A request body the pipeline can read: hyper's, or a complete one handed in.
-pub(crate) trait RequestBody: Body<Data = Bytes, Error: Into<BoxError>> + Send {}
-impl<B: Body<Data = Bytes, Error: Into<BoxError>> + Send> RequestBody for B {}
+pub(crate) trait RequestBody: HttpBody<Data = Bytes, Error: Into<BoxError>> + Send {}
+impl<B: HttpBody<Data = Bytes, Error: Into<BoxError>> + Send> RequestBody for B {}
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -42,7 +42,7 @@ pub(crate) async fn serve(
     shared: &Shared,
     request: Request<impl RequestBody>,
     remote_addr: SocketAddr,
-) -> Response<Bytes> {
+) -> Response<Body> {
     let http1 = request.version() < Version::HTTP_2;
     // Nothing of the request is used after a panic, and each layer's state
     // stays consistent under its own locks (which recover from poisoning).
@@ -67,7 +67,7 @@ async fn serve_request(
     shared: &Shared,
     request: Request<impl RequestBody>,
     remote_addr: SocketAddr,
-) -> Response<Bytes> {
+) -> Response<Body> {
     // hyper drops HEAD bodies itself on HTTP/1 (keeping their length), not on HTTP/2.
     let strip_body = request.method() == Method::HEAD && request.version() == Version::HTTP_2;
     let http1 = request.version() < Version::HTTP_2;
@@ -94,14 +94,14 @@ async fn serve_request(
     }
     if strip_body {
         set_length(&mut response);
-        *response.body_mut() = Bytes::new();
+        *response.body_mut() = Body::empty();
     }
     response
 }
 
 /// Adds the `content-length` hyper would send for a complete body (none for
 /// 1xx, 204 and 304), unless the response has one.
-pub(crate) fn set_length(response: &mut Response<Bytes>) {
+pub(crate) fn set_length(response: &mut Response<Body>) {
     let status = response.status();
     if status.is_informational()
         || status == StatusCode::NO_CONTENT
@@ -109,7 +109,10 @@ pub(crate) fn set_length(response: &mut Response<Bytes>) {
     {
         return;
     }
-    let length = HeaderValue::from(response.body().len());
+    let Some(body) = response.body().as_bytes() else {
+        return;
+    };
+    let length = HeaderValue::from(body.len());
     response
         .headers_mut()
         .entry(header::CONTENT_LENGTH)
@@ -142,7 +145,7 @@ pub(crate) struct Linger;
 /// never asked for.
 async fn settle_body(
     body: RequestBodyState<impl RequestBody>,
-    response: &mut Response<Bytes>,
+    response: &mut Response<Body>,
     continue_expected: bool,
 ) {
     let closing = response
@@ -198,7 +201,7 @@ async fn answer<B: RequestBody>(
     body: &mut RequestBodyState<B>,
     remote_addr: SocketAddr,
     afters: &mut Vec<After>,
-) -> Response<Bytes> {
+) -> Response<Body> {
     let limits = &shared.app.limits;
     if let Some(mut rejection) = check_head(&parts, limits) {
         // A client that sent a bad head may be out of step: start afresh.
@@ -215,7 +218,7 @@ async fn answer<B: RequestBody>(
     let (endpoint, layers) = match resolution {
         Resolution::Endpoint(endpoint, layers) => (endpoint, layers),
         Resolution::Options(allow) => {
-            let mut response = Response::new(Bytes::new());
+            let mut response = Response::new(Body::empty());
             *response.status_mut() = StatusCode::NO_CONTENT;
             response.headers_mut().insert(header::ALLOW, allow.clone());
             return response;
@@ -356,7 +359,7 @@ async fn answer<B: RequestBody>(
 }
 
 /// The 503 for a request that finds `maxPending` requests pending.
-fn busy(shared: &Shared, path: &str) -> Response<Bytes> {
+fn busy(shared: &Shared, path: &str) -> Response<Body> {
     let limits = &shared.app.limits;
     let why = format!(
         "the server is busy: {} requests wait for their handlers",
@@ -367,7 +370,7 @@ fn busy(shared: &Shared, path: &str) -> Response<Bytes> {
 
 /// How the wait for a handler's answer ended.
 enum Waited {
-    Answer(Response<Bytes>),
+    Answer(Response<Body>),
     /// The dispatcher dropped the call unanswered (the server stopped).
     Stopped,
     /// No handler took the call within the queue delay; it never will.
@@ -380,7 +383,7 @@ enum Waited {
 /// (the queue's wait is what grows when the handlers' thread falls behind),
 /// and `timeout` in all.
 async fn wait(
-    answer: oneshot::Receiver<Response<Bytes>>,
+    answer: oneshot::Receiver<Response<Body>>,
     claim: &Claim,
     queue_delay: Duration,
     timeout: Duration,
@@ -426,7 +429,7 @@ impl Drop for Unanswered<'_> {
 
 /// Checks what can be checked before routing: target length, `Host` and
 /// header size.
-fn check_head(request: &Parts, limits: &crate::Limits) -> Option<Response<Bytes>> {
+fn check_head(request: &Parts, limits: &crate::Limits) -> Option<Response<Body>> {
     let path = request.uri.path();
     let target = request
         .uri
