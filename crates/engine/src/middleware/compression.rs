@@ -1,8 +1,8 @@
 //! Response compression: brotli, zstd, gzip or deflate, chosen from the
 //! client's `Accept-Encoding` (q-values included) and the server's preference.
-//! The codecs are the brotli, zstd and flate2 crates.
+//! A whole body is compressed at once (when at least `minSize`); a streamed
+//! one chunk by chunk as it comes, each chunk flushed ([`super::encoder`]).
 
-use std::io::Write;
 use std::sync::Arc;
 
 use http::header::{
@@ -11,6 +11,7 @@ use http::header::{
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode};
 
+use super::encoder::{encode, Encoder};
 use super::etag::NotModifiedType;
 use super::{add_vary, Flow, Layer};
 use crate::Body;
@@ -159,49 +160,6 @@ impl CompressionConfig {
         }
         best.map(|(coding, _)| coding)
     }
-
-    fn compress(&self, coding: Coding, body: &[u8]) -> std::io::Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(body.len() / 2);
-        match coding {
-            Coding::Br => {
-                let quality = match self.level {
-                    CompressionLevel::Fastest => 1,
-                    CompressionLevel::Default => 4,
-                    CompressionLevel::Best => 11,
-                };
-                let params = brotli::enc::BrotliEncoderParams {
-                    quality,
-                    ..Default::default()
-                };
-                brotli::BrotliCompress(&mut &body[..], &mut out, &params)?;
-            }
-            Coding::Zstd => {
-                let level = match self.level {
-                    CompressionLevel::Fastest => 1,
-                    CompressionLevel::Default => 3,
-                    CompressionLevel::Best => 19,
-                };
-                out = zstd::bulk::compress(body, level)?;
-            }
-            Coding::Gzip | Coding::Deflate => {
-                let level = match self.level {
-                    CompressionLevel::Fastest => flate2::Compression::fast(),
-                    CompressionLevel::Default => flate2::Compression::default(),
-                    CompressionLevel::Best => flate2::Compression::best(),
-                };
-                if coding == Coding::Gzip {
-                    let mut encoder = flate2::write::GzEncoder::new(out, level);
-                    encoder.write_all(body)?;
-                    out = encoder.finish()?;
-                } else {
-                    let mut encoder = flate2::write::ZlibEncoder::new(out, level);
-                    encoder.write_all(body)?;
-                    out = encoder.finish()?;
-                }
-            }
-        }
-        Ok(out)
-    }
 }
 
 /// The q-value `accept` gives `coding` (its own, else `*`'s, else 0).
@@ -249,22 +207,32 @@ impl CompressionConfig {
             v.to_str()
                 .is_ok_and(|v| v.to_ascii_lowercase().contains("no-transform"))
         });
-        let Some(body) = response.body().as_bytes() else {
-            return;
-        };
-        if headers.contains_key(CONTENT_ENCODING) || no_transform || body.len() < self.min_size {
+        if headers.contains_key(CONTENT_ENCODING) || no_transform {
             return;
         }
         let Some(coding) = coding else {
             return;
         };
-        let Ok(compressed) = self.compress(coding, body) else {
-            return;
-        };
-        if compressed.len() >= body.len() {
-            return;
+        match response.body().as_bytes() {
+            // A stream's size is unknown: it is compressed as it comes.
+            None => {
+                let Ok(encoder) = Encoder::new(coding, self.level) else {
+                    return;
+                };
+                let body = std::mem::take(response.body_mut());
+                *response.body_mut() = Body::stream(encode(body.into_chunks(), encoder));
+            }
+            Some(body) if body.len() < self.min_size => return,
+            Some(body) => {
+                let Ok(compressed) = Encoder::whole(coding, self.level, body) else {
+                    return;
+                };
+                if compressed.len() >= body.len() {
+                    return;
+                }
+                *response.body_mut() = Body::from(compressed);
+            }
         }
-        *response.body_mut() = Body::from(compressed);
         let headers = response.headers_mut();
         headers.insert(CONTENT_ENCODING, HeaderValue::from_static(coding.name()));
         headers.remove(CONTENT_LENGTH);

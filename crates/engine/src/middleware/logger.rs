@@ -3,15 +3,20 @@
 //! never wait on a terminal or a pipe.
 
 use std::io::Write;
+use std::net::IpAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
+use futures_util::Stream;
 use http::request::Parts;
-use http::HeaderName;
+use http::{HeaderName, HeaderValue, Method};
 use serde_json::{Map, Value};
 
 use super::{ClientAddr, Flow, Layer};
-use crate::Error;
+use crate::{Body, BoxError, Chunks, Error};
 
 /// Bytes of log lines waiting for the writer; past this, lines are dropped and counted.
 const BUFFERED_MAX: usize = 16 << 20;
@@ -296,6 +301,67 @@ impl Logger {
     }
 }
 
+/// One request's line, written when its response is ready, or for a
+/// streamed response when the stream ends.
+struct Line {
+    settings: Arc<Settings>,
+    started: Instant,
+    method: Method,
+    url: String,
+    id: Option<HeaderValue>,
+    remote: Option<IpAddr>,
+    status: u16,
+}
+
+impl Line {
+    /// Writes the line; `streamed` is the bytes a stream sent and whether it
+    /// reached its end (a stream cut short logs as aborted, at `warn`).
+    fn write(self, streamed: Option<(u64, bool)>) {
+        let status = self.status;
+        let (mut level, mut msg) = match status {
+            500.. => (50, "request errored"),
+            400.. => (40, "request completed"),
+            _ => (30, "request completed"),
+        };
+        if streamed.is_some_and(|(_, complete)| !complete) {
+            (level, msg) = (level.max(40), "request aborted");
+        }
+        let settings = &self.settings;
+        if level < settings.threshold {
+            return;
+        }
+        let micros = self.started.elapsed().as_micros();
+        Sink::get(settings.destination).append(|out| {
+            // Writing to a Vec cannot fail.
+            let _ = write!(
+                out,
+                "{{\"level\":{level},\"time\":{},{},\"req\":{{\"method\":\"{}\",\"url\":",
+                now_ms(),
+                settings.fixed,
+                self.method
+            );
+            let _ = serde_json::to_writer(&mut *out, &self.url);
+            if let Some(id) = self.id.as_ref().and_then(|id| id.to_str().ok()) {
+                out.extend_from_slice(b",\"id\":");
+                let _ = serde_json::to_writer(&mut *out, id);
+            }
+            if let Some(remote) = self.remote {
+                let _ = write!(out, ",\"remoteAddress\":\"{remote}\"");
+            }
+            let _ = write!(out, "}},\"res\":{{\"statusCode\":{status}");
+            if let Some((bytes, _)) = streamed {
+                let _ = write!(out, ",\"bytes\":{bytes}");
+            }
+            let _ = writeln!(
+                out,
+                "}},\"responseTime\":{}.{:03},\"msg\":\"{msg}\"}}",
+                micros / 1000,
+                micros % 1000
+            );
+        });
+    }
+}
+
 impl Layer for Logger {
     fn before(&self, request: &mut Parts) -> Flow {
         let settings = &self.settings;
@@ -315,44 +381,62 @@ impl Layer for Logger {
             .map(|client| client.ip(&request.headers));
         let settings = settings.clone();
         Flow::Next(Some(Box::new(move |response| {
-            let status = response.status().as_u16();
-            let (level, msg) = match status {
-                500.. => (50, "request errored"),
-                400.. => (40, "request completed"),
-                _ => (30, "request completed"),
+            let id = response.headers().get(&settings.request_id).cloned();
+            let line = Line {
+                settings,
+                started,
+                method,
+                url,
+                id: id.or(incoming_id),
+                remote,
+                status: response.status().as_u16(),
             };
-            if level < settings.threshold {
-                return;
+            if !response.body().is_stream() {
+                return line.write(None);
             }
-            let id = response
-                .headers()
-                .get(&settings.request_id)
-                .or(incoming_id.as_ref())
-                .and_then(|id| id.to_str().ok());
-            let micros = started.elapsed().as_micros();
-            Sink::get(settings.destination).append(|out| {
-                // Writing to a Vec cannot fail.
-                let _ = write!(
-                    out,
-                    "{{\"level\":{level},\"time\":{},{},\"req\":{{\"method\":\"{method}\",\"url\":",
-                    now_ms(),
-                    settings.fixed
-                );
-                let _ = serde_json::to_writer(&mut *out, &url);
-                if let Some(id) = id {
-                    out.extend_from_slice(b",\"id\":");
-                    let _ = serde_json::to_writer(&mut *out, id);
-                }
-                if let Some(remote) = remote {
-                    let _ = write!(out, ",\"remoteAddress\":\"{remote}\"");
-                }
-                let _ = writeln!(
-                    out,
-                    "}},\"res\":{{\"statusCode\":{status}}},\"responseTime\":{}.{:03},\"msg\":\"{msg}\"}}",
-                    micros / 1000,
-                    micros % 1000
-                );
+            let body = std::mem::take(response.body_mut());
+            *response.body_mut() = Body::stream(Counted {
+                chunks: body.into_chunks(),
+                bytes: 0,
+                line: Some(line),
             });
         })))
+    }
+}
+
+/// A streamed body that writes its request's line when it ends, is cut
+/// short by an error, or is dropped unfinished (the client left).
+struct Counted {
+    chunks: Chunks,
+    bytes: u64,
+    line: Option<Line>,
+}
+
+impl Stream for Counted {
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        let item = std::task::ready!(this.chunks.as_mut().poll_next(cx));
+        match &item {
+            Some(Ok(chunk)) => this.bytes += chunk.len() as u64,
+            Some(Err(_)) => this.end(false),
+            None => this.end(true),
+        }
+        Poll::Ready(item)
+    }
+}
+
+impl Counted {
+    fn end(&mut self, complete: bool) {
+        if let Some(line) = self.line.take() {
+            line.write(Some((self.bytes, complete)));
+        }
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.end(false);
     }
 }

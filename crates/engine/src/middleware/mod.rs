@@ -8,6 +8,7 @@
 
 mod compression;
 mod cors;
+mod encoder;
 mod etag;
 mod logger;
 mod rate_limit;

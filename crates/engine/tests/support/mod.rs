@@ -71,6 +71,11 @@ impl TestServer {
 
     /// Sends `raw` and reads until the server closes the connection.
     pub fn send(&self, raw: &[u8]) -> String {
+        String::from_utf8_lossy(&self.send_bytes(raw)).into_owned()
+    }
+
+    /// [`TestServer::send`], keeping the bytes as they came.
+    pub fn send_bytes(&self, raw: &[u8]) -> Vec<u8> {
         let mut stream = TcpStream::connect(self.addr).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(5)))
@@ -78,7 +83,12 @@ impl TestServer {
         stream.write_all(raw).unwrap();
         let mut out = Vec::new();
         let _ = stream.read_to_end(&mut out);
-        String::from_utf8_lossy(&out).into_owned()
+        out
+    }
+
+    /// Runs `future` on the server's runtime.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
     }
 
     /// A request with `connection: close`, so the read ends with the answer.
