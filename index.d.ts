@@ -90,6 +90,12 @@ export declare class NativeServer {
   text(id: number): string | null
   /** Who sent the request, as the app's trusted proxies report it. */
   client(id: number): ClientInfo | null
+  /**
+   * Watches request `id` for its `req.signal`: 0 while it waits for its
+   * answer (`drain` reports it if it ends), or why it ended already (1
+   * client gone, 2 timeout, 3 shutdown), or 4 when it is unknown.
+   */
+  watch(id: number): number
   /** The protocol version: `1.0`, `1.1` or `2`. */
   httpVersion(id: number): string | null
   /**

@@ -346,7 +346,7 @@ export class App<D extends object = Record<never, never>> {
         endpoints.push({ names, run: compose(run, target as Handler<any, any>) })
       }
     }
-    const context = { data: this.#data, secrets: this.#secrets }
+    const context = { data: this.#data, secrets: this.#secrets, signals: new Map<number, AbortController>() }
     return { table, dispatcher: new Dispatcher(endpoints, context, this.#onError ?? defaultError), inline: inlined }
   }
 

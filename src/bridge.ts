@@ -1,6 +1,6 @@
 import type { NativeServer } from '../index.js'
 import { setCookie } from './cookies.js'
-import { Request, type RequestContext } from './request.js'
+import { abortReason, Request, type RequestContext } from './request.js'
 import { ContentType, HttpError, HttpResponse, problem, stringify } from './response.js'
 
 /** What a handler or middleware may return. */
@@ -19,7 +19,8 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as 
 const EMPTY: readonly string[] = []
 
 /** The array layouts of `NativeServer.drain` and `respond` (see bridge.rs). */
-const DRAIN_HEADER = 2
+const DRAIN_HEADER = 3
+const ABORTED_RECORD = 3
 const DRAIN_RECORD = 5
 const CUSTOM_METHOD = 255
 const RESPOND_RECORD = 7
@@ -92,6 +93,16 @@ export class Dispatcher {
       if (text === null) break
       const count = inbox[0] as number
       let slot = DRAIN_HEADER
+      for (let n = inbox[2] as number; n > 0; n--) {
+        const id = (inbox[slot] as number) + (inbox[slot + 1] as number) * HIGH
+        const signals = this.#context.signals
+        const controller = signals.get(id)
+        if (controller !== undefined) {
+          signals.delete(id)
+          controller.abort(abortReason(inbox[slot + 2] as number))
+        }
+        slot += ABORTED_RECORD
+      }
       let at = 0
       for (let n = 0; n < count; n++) {
         const id = (inbox[slot] as number) + (inbox[slot + 1] as number) * HIGH
@@ -200,6 +211,7 @@ export class Dispatcher {
       return
     }
     req.done = true
+    this.#context.signals.delete(req.slot)
     this.#queue(req.slot, status, type, headers, body)
   }
 

@@ -16,6 +16,22 @@ export interface RequestContext {
   data: unknown
   /** The app's cookie secrets, first one signing. */
   secrets: readonly string[] | undefined
+  /** The controllers of the `req.signal`s made, by request id, until answered. */
+  signals: Map<number, AbortController>
+}
+
+/** Why a request ended, as the engine reports it, by its code (0 is "still waiting"). */
+const ENDED: Record<number, { code: string; message: string }> = {
+  1: { code: 'ERR_ARMATURE_CLIENT_GONE', message: 'the client went away before the answer' },
+  2: { code: 'ERR_ARMATURE_TIMEOUT', message: 'the handler did not answer within requestTimeout' },
+  3: { code: 'ERR_ARMATURE_SHUTDOWN', message: 'the server closed before the answer' },
+  4: { code: 'ERR_ARMATURE_CLIENT_GONE', message: 'the request has ended' },
+}
+
+/** The `reason` of an aborted `req.signal`: an `Error` whose `code` says why. */
+export function abortReason(ended: number): Error {
+  const { code, message } = ENDED[ended] ?? (ENDED[4] as { code: string; message: string })
+  return Object.assign(new Error(message), { code })
 }
 
 /** Parsed query-string values: a repeated key gives an array. */
@@ -89,6 +105,7 @@ export class Request<Params extends Record<string, string> = Record<string, stri
   #queries: Record<string, QueryValue> | undefined
   #cookies: Record<string, string> | undefined
   #clientInfo: ClientInfo | undefined
+  #signal: AbortSignal | undefined
   #headers: Record<string, string> | undefined
   #body: Buffer | undefined
 
@@ -287,6 +304,27 @@ export class Request<Params extends Record<string, string> = Record<string, stri
       this.#clientInfo = this.#native.client(this.slot) ?? { ip: '', ips: [], protocol: 'http' }
     }
     return this.#clientInfo
+  }
+
+  /**
+   * Aborts when the request will get no answer from this handler: the client
+   * went away (`ERR_ARMATURE_CLIENT_GONE`: the connection closed or the
+   * HTTP/2 stream was reset), the handler ran past `requestTimeout`
+   * (`ERR_ARMATURE_TIMEOUT`) or the server closed past its grace period
+   * (`ERR_ARMATURE_SHUTDOWN`); `signal.reason` is an `Error` with that
+   * `code`. Pass it to `fetch`, database drivers or timers to stop work
+   * nobody waits for. Made on first use: a handler that never reads it pays
+   * nothing.
+   */
+  get signal(): AbortSignal {
+    if (this.#signal === undefined) {
+      const controller = new AbortController()
+      this.#signal = controller.signal
+      const ended = this.done ? 4 : this.#native.watch(this.slot)
+      if (ended === 0) this.#context.signals.set(this.slot, controller)
+      else controller.abort(abortReason(ended))
+    }
+    return this.#signal
   }
 
   /** The HTTP version: `1.0`, `1.1` or `2`. */

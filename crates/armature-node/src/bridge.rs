@@ -12,15 +12,18 @@
 //!   one `respond` ([`respond`]) call per microtask flush.
 
 use armature_engine::http::{Method, Response, StatusCode};
-use armature_engine::{problem, Batcher, Body, Bytes, Call};
+use armature_engine::{problem, Batcher, Body, Bytes, Call, Ended};
 use napi::bindgen_prelude::{Array, BufferSlice, Uint32ArraySlice};
 
 use crate::inflight::Inflight;
 use crate::response::response_parts;
 
-/// Slots at the start of the `drain` array: the record count and whether more
-/// requests wait than fitted.
-const DRAIN_HEADER: usize = 2;
+/// Slots at the start of the `drain` array: the record count, whether more
+/// wait than fitted, and the count of aborted records that follow.
+const DRAIN_HEADER: usize = 3;
+/// Slots of an aborted record: the id's low and high 32 bits and why
+/// ([`ended_code`]).
+const ABORTED_RECORD: usize = 3;
 /// Slots of a `drain` record before its parameter lengths: the id's low and
 /// high 32 bits, endpoint, method code and URL length.
 const DRAIN_RECORD: usize = 5;
@@ -52,7 +55,19 @@ const BODY_BUFFER: u32 = 2;
 #[derive(Default)]
 pub(crate) struct Intake {
     incoming: Vec<Call>,
-    ended: Vec<u64>,
+    ended: Vec<(u64, Ended)>,
+    /// Watched requests that ended, for JS to abort their signals.
+    aborted: Vec<(u64, Ended)>,
+}
+
+/// How JS learns why a request ended: 1 the client went away, 2 it timed
+/// out, 3 the server closed.
+pub(crate) fn ended_code(why: Ended) -> u32 {
+    match why {
+        Ended::ClientGone => 1,
+        Ended::Timeout => 2,
+        Ended::Shutdown => 3,
+    }
 }
 
 /// Reads a string in pieces measured in UTF-16 code units, as JS measures
@@ -118,8 +133,11 @@ fn utf16_len(text: &str) -> u32 {
 /// Takes the waiting requests into `meta` and returns the text they refer
 /// to, or `None` when none wait.
 ///
-/// `meta[0]` is the number of records and `meta[1]` is 1 when more
-/// requests wait than fitted. Each record is: the id (a number below
+/// `meta[0]` is the number of records, `meta[1]` is 1 when more requests
+/// (or aborts) wait than fitted, and `meta[2]` the number of aborted records
+/// that come first: the id's low and high 32 bits and why it ended
+/// ([`ended_code`]), for the requests whose signal JS watches. Each request
+/// record is: the id (a number below
 /// 2^53) as its low and high 32 bits, endpoint, method code
 /// (an index into `GET HEAD POST PUT DELETE PATCH OPTIONS`, or 255), the
 /// URL's length, the length of each path parameter (as many as the
@@ -139,9 +157,20 @@ pub(crate) fn drain(
         return Err(napi::Error::from_reason("drain: the array is too short"));
     }
     batcher.drain(&mut intake.incoming, &mut intake.ended);
-    requests.end(intake.ended.drain(..));
+    requests.end(intake.ended.drain(..), &mut intake.aborted);
+    let aborts = intake
+        .aborted
+        .len()
+        .min((meta.len() - DRAIN_HEADER - DRAIN_RECORD) / ABORTED_RECORD);
+    let mut slot = DRAIN_HEADER;
+    for (id, why) in intake.aborted.drain(..aborts) {
+        meta[slot] = id as u32;
+        meta[slot + 1] = (id >> 32) as u32;
+        meta[slot + 2] = ended_code(why);
+        slot += ABORTED_RECORD;
+    }
     let mut fits = 0;
-    let mut end = DRAIN_HEADER;
+    let mut end = slot;
     for call in &intake.incoming {
         let custom = usize::from(!METHODS.contains(&call.method));
         let need = DRAIN_RECORD + call.params.len() + custom;
@@ -152,7 +181,6 @@ pub(crate) fn drain(
         fits += 1;
     }
     let mut text = String::new();
-    let mut slot = DRAIN_HEADER;
     let mut count = 0;
     for mut call in intake.incoming.drain(..fits) {
         let params = std::mem::take(&mut call.params);
@@ -185,8 +213,9 @@ pub(crate) fn drain(
         count += 1;
     }
     meta[0] = count;
-    meta[1] = u32::from(!intake.incoming.is_empty());
-    Ok((fits > 0).then_some(text))
+    meta[1] = u32::from(!intake.incoming.is_empty() || !intake.aborted.is_empty());
+    meta[2] = aborts as u32;
+    Ok((fits > 0 || aborts > 0).then_some(text))
 }
 
 /// Answers requests. `meta[0]` is the number of records; each is: the

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use armature_engine::http::StatusCode;
 use armature_engine::middleware::After;
-use armature_engine::{problem, Call, Slots};
+use armature_engine::{problem, Call, Ended, Slots};
 
 /// How long a tombstone outlives the report that its request ended. The
 /// report comes at the request timeout at the latest, so a tombstone is gone
@@ -23,13 +23,26 @@ pub(crate) struct Pending {
     pub(crate) call: Call,
     /// Response hooks of inline middleware, with their index, until they run.
     afters: Vec<(u32, After)>,
+    /// JS made its `req.signal`: tell JS when the request ends.
+    watched: bool,
 }
 
 /// Requests handed to JS and not answered yet, by the id JS holds.
 #[derive(Default)]
 pub(crate) struct Inflight {
-    // Boxed, so that a tombstone or a vacant slot is a few bytes.
-    slots: Slots<Box<Pending>>,
+    // Boxed, so that a tombstone or a vacant slot is a few bytes; a
+    // tombstone keeps why its request ended, for a signal made later.
+    slots: Slots<Box<Pending>, Ended>,
+}
+
+/// Where a request stands, for its `req.signal`.
+pub(crate) enum Watch {
+    /// Still waiting for its answer: JS will be told if it ends.
+    Watching,
+    /// It ended, for this reason.
+    Ended(Ended),
+    /// Answered, or long gone.
+    Unknown,
 }
 
 /// An id as JS passes it: a number below 2^53.
@@ -44,6 +57,7 @@ impl Inflight {
         let pending = Box::new(Pending {
             call,
             afters: Vec::new(),
+            watched: false,
         });
         let id = match self.slots.insert(pending) {
             Ok(id) => id,
@@ -64,13 +78,34 @@ impl Inflight {
     }
 
     /// Frees the requests the engine reports ended, keeping tombstones, and
-    /// the tombstones whose time is up.
-    pub(crate) fn end(&mut self, ended: impl IntoIterator<Item = u64>) {
+    /// the tombstones whose time is up; the watched ones go to `aborted`,
+    /// for their signals.
+    pub(crate) fn end(
+        &mut self,
+        ended: impl IntoIterator<Item = (u64, Ended)>,
+        aborted: &mut Vec<(u64, Ended)>,
+    ) {
         let now = Instant::now();
-        for id in ended {
-            drop(self.slots.end(id, now + GRACE));
+        for (id, why) in ended {
+            if let Some(pending) = self.slots.end(id, now + GRACE, why) {
+                if pending.watched {
+                    aborted.push((id, why));
+                }
+            }
         }
         self.slots.expire(now);
+    }
+
+    /// Watches request `id` for its signal.
+    pub(crate) fn watch(&mut self, id: i64) -> Watch {
+        let id = self::id(id);
+        if let Some(pending) = self.slots.get_mut(id) {
+            pending.watched = true;
+            return Watch::Watching;
+        }
+        self.slots
+            .why_ended(id)
+            .map_or(Watch::Unknown, Watch::Ended)
     }
 
     /// The request `id`, while JS may still answer it.

@@ -15,7 +15,7 @@ use napi_derive::napi;
 
 use crate::bridge::{self, Intake};
 use crate::error::{coded, guard, internal, CodedError};
-use crate::inflight::Inflight;
+use crate::inflight::{Inflight, Watch};
 use crate::inject::{self, Injected};
 use crate::js_call::{KeepAlive, Wake};
 use crate::middleware::{self, Inline};
@@ -244,6 +244,20 @@ impl NativeServer {
     #[napi]
     pub fn client(&self, id: i64) -> Result<Option<ClientInfo>, CodedError> {
         guard(|| request::client(&self.requests, &self.trust, id))
+    }
+
+    /// Watches request `id` for its `req.signal`: 0 while it waits for its
+    /// answer (`drain` reports it if it ends), or why it ended already (1
+    /// client gone, 2 timeout, 3 shutdown), or 4 when it is unknown.
+    #[napi]
+    pub fn watch(&mut self, id: i64) -> Result<u32, CodedError> {
+        guard(|| -> Result<_, CodedError> {
+            Ok(match self.requests.watch(id) {
+                Watch::Watching => 0,
+                Watch::Ended(why) => bridge::ended_code(why),
+                Watch::Unknown => 4,
+            })
+        })
     }
 
     /// The protocol version: `1.0`, `1.1` or `2`.

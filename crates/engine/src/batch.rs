@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use crate::{Call, Dispatch};
+use crate::{Call, Dispatch, Ended};
 
 /// Calls queued before the consumer is woken even if the worker is busy.
 pub const MAX_BATCH: usize = 64;
@@ -37,8 +37,8 @@ pub struct Batcher {
 #[derive(Default)]
 struct Queue {
     calls: Vec<Call>,
-    /// Ids of claimed calls that ended without an answer.
-    ended: Vec<u64>,
+    /// Ids of claimed calls that ended without an answer, and why.
+    ended: Vec<(u64, Ended)>,
     /// When the oldest call in `calls` was queued.
     since: Option<Instant>,
 }
@@ -92,7 +92,7 @@ impl Batcher {
     /// Moves every queued call into `calls` and the ids of calls that ended
     /// unanswered into `ended`. The consumer calls this when woken; what is
     /// queued after it triggers a new wake.
-    pub fn drain(&self, calls: &mut Vec<Call>, ended: &mut Vec<u64>) {
+    pub fn drain(&self, calls: &mut Vec<Call>, ended: &mut Vec<(u64, Ended)>) {
         self.woken.store(false, Ordering::SeqCst);
         let mut queue = self.lock();
         calls.append(&mut queue.calls);
@@ -168,7 +168,7 @@ impl Dispatch for Batcher {
         });
     }
 
-    fn ended(&self, id: u64) {
-        self.queue(|queue| queue.ended.push(id));
+    fn ended(&self, id: u64, why: Ended) {
+        self.queue(|queue| queue.ended.push((id, why)));
     }
 }

@@ -21,12 +21,23 @@ pub trait Dispatch: Send + Sync + 'static {
     fn dispatch(&self, call: Call);
 
     /// Told, from an engine thread, that the call the dispatcher
-    /// [claimed](Call::claim) as `id` ended without its answer: it timed out
-    /// or the client left. Nothing waits for it any more, so its memory can
-    /// go at once.
-    fn ended(&self, id: u64) {
-        let _ = id;
+    /// [claimed](Call::claim) as `id` ended without its answer, and `why`.
+    /// Nothing waits for it any more, so its memory can go at once.
+    fn ended(&self, id: u64, why: Ended) {
+        let _ = (id, why);
     }
+}
+
+/// Why a call ended before its answer came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The client went away: the connection closed, or the HTTP/2 stream was
+    /// reset.
+    ClientGone,
+    /// The handler did not answer within the request timeout.
+    Timeout,
+    /// The server closed past its grace period.
+    Shutdown,
 }
 
 /// One request waiting for its handler's answer.

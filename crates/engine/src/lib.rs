@@ -28,7 +28,7 @@ pub mod units;
 pub use app::{App, Options};
 pub use batch::{Batcher, MAX_BATCH, MAX_DELAY};
 pub use body::{Body, BoxError, Chunks};
-pub use dispatch::{Call, Dispatch};
+pub use dispatch::{Call, Dispatch, Ended};
 pub use error::Error;
 pub use limits::Limits;
 pub use problem::{problem, PROBLEM_JSON};

@@ -22,11 +22,11 @@ const GENERATIONS: u64 = 1 << (53 - INDEX_BITS);
 const RESERVE: usize = 1024;
 
 /// A table of values by id, where a value can be ended early: its memory is
-/// freed at once and a tombstone keeps its id reserved until the holder
-/// gives it back or a deadline passes.
+/// freed at once and a tombstone keeps its id reserved, and why it ended
+/// (a small `W`), until the holder gives it back or a deadline passes.
 #[derive(Debug)]
-pub struct Slots<T> {
-    entries: Vec<Entry<T>>,
+pub struct Slots<T, W = ()> {
+    entries: Vec<Entry<T, W>>,
     /// Vacant slots, oldest first.
     free: VecDeque<u32>,
     /// Tombstones by deadline, oldest first; a stale one is skipped.
@@ -36,19 +36,19 @@ pub struct Slots<T> {
 }
 
 #[derive(Debug)]
-struct Entry<T> {
+struct Entry<T, W> {
     generation: u64,
-    state: State<T>,
+    state: State<T, W>,
 }
 
 #[derive(Debug)]
-enum State<T> {
+enum State<T, W> {
     Vacant,
     Live(T),
-    Ended,
+    Ended(W),
 }
 
-impl<T> Default for Slots<T> {
+impl<T, W> Default for Slots<T, W> {
     fn default() -> Self {
         Self {
             entries: Vec::new(),
@@ -60,7 +60,7 @@ impl<T> Default for Slots<T> {
     }
 }
 
-impl<T> Slots<T> {
+impl<T, W: Copy> Slots<T, W> {
     /// An empty table.
     pub fn new() -> Self {
         Self::default()
@@ -122,13 +122,17 @@ impl<T> Slots<T> {
         }
     }
 
-    /// Ends `id` early: returns its value for the caller to drop and keeps a
-    /// tombstone until [`Slots::remove`] or, at the latest, `deadline`.
-    pub fn end(&mut self, id: u64, deadline: Instant) -> Option<T> {
+    /// Ends `id` early, because of `why`: returns its value for the caller to
+    /// drop and keeps a tombstone until [`Slots::remove`] or, at the latest,
+    /// `deadline`.
+    pub fn end(&mut self, id: u64, deadline: Instant, why: W) -> Option<T> {
         let entry = self.entry_mut(id)?;
-        let State::Live(value) = std::mem::replace(&mut entry.state, State::Ended) else {
-            entry.state = State::Ended;
+        if !matches!(entry.state, State::Live(_)) {
+            // Ended already: the first reason stands.
             return None;
+        }
+        let State::Live(value) = std::mem::replace(&mut entry.state, State::Ended(why)) else {
+            unreachable!("checked above");
         };
         self.live -= 1;
         self.ended += 1;
@@ -147,7 +151,7 @@ impl<T> Slots<T> {
             if matches!(
                 self.entry(id),
                 Some(Entry {
-                    state: State::Ended,
+                    state: State::Ended(_),
                     ..
                 })
             ) {
@@ -167,20 +171,28 @@ impl<T> Slots<T> {
     }
 
     /// The occupied entry `id` names, if its generation is current.
-    fn entry(&self, id: u64) -> Option<&Entry<T>> {
+    /// Why `id` ended, while its tombstone stands.
+    pub fn why_ended(&self, id: u64) -> Option<W> {
+        match self.entry(id)?.state {
+            State::Ended(why) => Some(why),
+            _ => None,
+        }
+    }
+
+    fn entry(&self, id: u64) -> Option<&Entry<T, W>> {
         self.entries
             .get(index_of(id))
             .filter(|entry| entry.names(id))
     }
 
-    fn entry_mut(&mut self, id: u64) -> Option<&mut Entry<T>> {
+    fn entry_mut(&mut self, id: u64) -> Option<&mut Entry<T, W>> {
         self.entries
             .get_mut(index_of(id))
             .filter(|entry| entry.names(id))
     }
 }
 
-impl<T> Entry<T> {
+impl<T, W> Entry<T, W> {
     /// Whether `id` is this occupied entry's current id.
     fn names(&self, id: u64) -> bool {
         self.generation == id >> INDEX_BITS && !matches!(self.state, State::Vacant)
@@ -208,7 +220,7 @@ mod tests {
 
     #[test]
     fn a_late_call_for_a_reused_slot_finds_nothing() {
-        let mut slots = Slots::new();
+        let mut slots: Slots<_> = Slots::new();
         let first = slots.insert("first").unwrap();
         free_for_reuse(&mut slots, first);
         let reused = slots.insert("second").unwrap();
@@ -217,13 +229,13 @@ mod tests {
         assert_eq!(slots.get(first), None);
         assert_eq!(slots.get_mut(first), None);
         assert_eq!(slots.remove(first), None);
-        assert_eq!(slots.end(first, Instant::now()), None);
+        assert_eq!(slots.end(first, Instant::now(), ()), None);
         assert_eq!(slots.get(reused), Some(&"second"));
     }
 
     #[test]
     fn ids_are_never_zero_and_fit_a_js_number() {
-        let mut slots = Slots::new();
+        let mut slots: Slots<_> = Slots::new();
         for _ in 0..3 * RESERVE {
             let id = slots.insert(()).unwrap();
             assert!(id != 0 && id < 1 << 53, "{id}");
@@ -233,7 +245,7 @@ mod tests {
 
     #[test]
     fn freed_slots_wait_in_a_reserve_before_reuse() {
-        let mut slots = Slots::new();
+        let mut slots: Slots<_> = Slots::new();
         let mut seen = std::collections::HashSet::new();
         for _ in 0..RESERVE {
             let id = slots.insert(()).unwrap();
@@ -245,16 +257,18 @@ mod tests {
 
     #[test]
     fn an_ended_value_is_freed_at_once_and_its_tombstone_at_the_deadline() {
-        let mut slots = Slots::new();
+        let mut slots: Slots<_> = Slots::new();
         let now = Instant::now();
         let id = slots.insert(vec![0u8; 64]).unwrap();
         assert_eq!(
-            slots.end(id, now + Duration::from_secs(5)).map(|v| v.len()),
+            slots
+                .end(id, now + Duration::from_secs(5), ())
+                .map(|v| v.len()),
             Some(64)
         );
         assert_eq!((slots.live(), slots.ended()), (0, 1));
         assert_eq!(slots.get(id), None, "a tombstone has no value");
-        assert_eq!(slots.end(id, now), None, "ending twice does nothing");
+        assert_eq!(slots.end(id, now, ()), None, "ending twice does nothing");
         slots.expire(now + Duration::from_secs(4));
         assert_eq!(slots.ended(), 1, "kept until its deadline");
         slots.expire(now + Duration::from_secs(5));
@@ -265,10 +279,10 @@ mod tests {
 
     #[test]
     fn a_tombstone_given_back_is_freed_and_its_deadline_skipped() {
-        let mut slots = Slots::new();
+        let mut slots: Slots<_> = Slots::new();
         let now = Instant::now();
         let id = slots.insert(1).unwrap();
-        slots.end(id, now);
+        slots.end(id, now, ());
         assert_eq!(slots.remove(id), None);
         assert_eq!(slots.ended(), 0);
         let other = slots.insert(2).unwrap();
@@ -283,7 +297,7 @@ mod tests {
 
     #[test]
     fn a_full_table_gives_the_value_back() {
-        let mut slots = Slots::new();
+        let mut slots: Slots<_> = Slots::new();
         for _ in 0..CAPACITY {
             slots.insert(()).unwrap();
         }
@@ -292,7 +306,7 @@ mod tests {
 
     #[test]
     fn generations_wrap_below_the_limit_and_skip_zero() {
-        let mut slots = Slots::new();
+        let mut slots: Slots<_> = Slots::new();
         let first = slots.insert("first").unwrap();
         slots.entries[index_of(first)].generation = GENERATIONS - 1;
         let last = (GENERATIONS - 1) << INDEX_BITS | index_of(first) as u64;
@@ -301,5 +315,21 @@ mod tests {
         let wrapped = slots.insert("again").unwrap();
         assert_eq!(wrapped >> INDEX_BITS, 1);
         assert_eq!(index_of(wrapped), index_of(first));
+    }
+
+    #[test]
+    fn a_tombstone_remembers_why_its_value_ended() {
+        let mut slots: Slots<&str, u8> = Slots::new();
+        let id = slots.insert("request").unwrap();
+        let now = Instant::now();
+        assert_eq!(slots.why_ended(id), None);
+        assert_eq!(
+            slots.end(id, now + Duration::from_secs(5), 2),
+            Some("request")
+        );
+        assert_eq!(slots.end(id, now, 3), None);
+        assert_eq!(slots.why_ended(id), Some(2), "the first reason stands");
+        slots.remove(id);
+        assert_eq!(slots.why_ended(id), None);
     }
 }

@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use armature_engine::http::{Method, Response};
-use armature_engine::{Bytes, Call, Dispatch, Endpoint, Limits, Methods, Options, RouterBuilder};
+use armature_engine::{
+    Bytes, Call, Dispatch, Ended, Endpoint, Limits, Methods, Options, RouterBuilder,
+};
 use support::{statuses, TestServer};
 
 /// Claims every call with the next id; answers those to `/answer` at once
@@ -19,7 +21,7 @@ struct Claiming {
     next: Mutex<u64>,
     held: Mutex<Vec<Call>>,
     claimed: Sender<u64>,
-    ended: Sender<u64>,
+    ended: Sender<(u64, Ended)>,
 }
 
 impl Dispatch for Claiming {
@@ -38,12 +40,13 @@ impl Dispatch for Claiming {
         }
     }
 
-    fn ended(&self, id: u64) {
-        self.ended.send(id).unwrap();
+    fn ended(&self, id: u64, why: Ended) {
+        // The receiver may be gone when the server shuts down after a test.
+        let _ = self.ended.send((id, why));
     }
 }
 
-fn server(request_timeout: Duration) -> (TestServer, Receiver<u64>, Receiver<u64>) {
+fn server(request_timeout: Duration) -> (TestServer, Receiver<u64>, Receiver<(u64, Ended)>) {
     let (claimed, claimed_rx) = mpsc::channel();
     let (ended, ended_rx) = mpsc::channel();
     let dispatch = Arc::new(Claiming {
@@ -74,7 +77,7 @@ fn a_timed_out_call_is_reported_once() {
     let transcript = server.request("GET", "/hold", "", "");
     assert_eq!(statuses(&transcript), [503]);
     let id = claimed.recv_timeout(WAIT).unwrap();
-    assert_eq!(ended.recv_timeout(WAIT), Ok(id));
+    assert_eq!(ended.recv_timeout(WAIT), Ok((id, Ended::Timeout)));
     assert!(ended.recv_timeout(Duration::from_millis(200)).is_err());
 }
 
@@ -88,7 +91,7 @@ fn a_call_whose_client_left_is_reported() {
         .unwrap();
     let id = claimed.recv_timeout(WAIT).unwrap();
     drop(stream);
-    assert_eq!(ended.recv_timeout(WAIT), Ok(id));
+    assert_eq!(ended.recv_timeout(WAIT), Ok((id, Ended::ClientGone)));
 }
 
 #[test]
@@ -98,4 +101,17 @@ fn an_answered_call_is_not_reported() {
     assert!(transcript.ends_with("answered"), "{transcript}");
     claimed.recv_timeout(WAIT).unwrap();
     assert!(ended.recv_timeout(Duration::from_millis(500)).is_err());
+}
+
+#[test]
+fn a_call_cut_by_a_closing_server_is_reported_as_shutdown() {
+    let (server, claimed, ended) = server(Duration::from_secs(60));
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream
+        .write_all(b"GET /hold HTTP/1.1\r\nhost: test\r\n\r\n")
+        .unwrap();
+    let id = claimed.recv_timeout(WAIT).unwrap();
+    // Shuts down with a 100 ms grace: the held call outlives it.
+    drop(server);
+    assert_eq!(ended.recv_timeout(WAIT), Ok((id, Ended::Shutdown)));
 }

@@ -6,6 +6,7 @@ mod load;
 mod service;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,6 +64,7 @@ impl Server {
             app,
             dispatch,
             load: load.clone(),
+            closing: AtomicBool::new(false),
         });
         let (stop, stopped) = oneshot::channel();
         let task = runtime.spawn(run(listener, builder, shared, stopped));
@@ -119,6 +121,7 @@ impl Handler {
                 app,
                 dispatch,
                 load: Arc::default(),
+                closing: AtomicBool::new(false),
             }),
         }
     }
@@ -228,6 +231,7 @@ async fn run(
     drop(stopping);
     let _ = stop.send(Stop::Graceful);
     if tokio::time::timeout(grace, stop.closed()).await.is_err() {
+        shared.closing.store(true, Ordering::Release);
         let _ = stop.send(Stop::Now);
         stop.closed().await;
     }

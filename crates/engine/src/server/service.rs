@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,13 +21,16 @@ use crate::dispatch::Claim;
 use crate::middleware::{self, After, BodySize, HandlerTime};
 use crate::problem::problem;
 use crate::routing::{Endpoint, Resolution};
-use crate::{App, Body, Call, Dispatch};
+use crate::{App, Body, Call, Dispatch, Ended};
 
 /// State shared by every connection of one server.
 pub(crate) struct Shared {
     pub(crate) app: App,
     pub(crate) dispatch: Arc<dyn Dispatch>,
     pub(crate) load: Arc<Load>,
+    /// Set when the server closes the connections left past its grace
+    /// period: the calls they drop ended for that, not for their clients.
+    pub(crate) closing: AtomicBool,
 }
 
 /// A request body the pipeline can read: hyper's, or a complete one handed in.
@@ -321,8 +325,8 @@ async fn answer<B: RequestBody>(
     // or when hyper drops this future because the client left.
     let unanswered = Unanswered {
         claim,
-        dispatch: &*shared.dispatch,
-        answered: false,
+        shared,
+        why: Some(Ended::ClientGone),
     };
     match wait(
         answer,
@@ -349,6 +353,7 @@ async fn answer<B: RequestBody>(
             shared.load.shed(&why, limits.retry_after, &path)
         }
         Waited::TimedOut => {
+            unanswered.timed_out();
             let detail = format!(
                 "the handler did not answer within {} ms",
                 request_timeout.as_millis()
@@ -406,23 +411,31 @@ async fn wait(
 /// A dispatched call whose answer has not come.
 struct Unanswered<'a> {
     claim: Arc<Claim>,
-    dispatch: &'a dyn Dispatch,
-    answered: bool,
+    shared: &'a Shared,
+    /// `None` once answered.
+    why: Option<Ended>,
 }
 
 impl Unanswered<'_> {
     fn answered(mut self) {
-        self.answered = true;
+        self.why = None;
+    }
+
+    fn timed_out(mut self) {
+        self.why = Some(Ended::Timeout);
     }
 }
 
 impl Drop for Unanswered<'_> {
     fn drop(&mut self) {
-        if self.answered {
+        let Some(mut why) = self.why else {
             return;
+        };
+        if why == Ended::ClientGone && self.shared.closing.load(Ordering::Acquire) {
+            why = Ended::Shutdown;
         }
         if let Some(id) = self.claim.end() {
-            self.dispatch.ended(id);
+            self.shared.dispatch.ended(id, why);
         }
     }
 }
