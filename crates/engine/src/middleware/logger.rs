@@ -398,21 +398,22 @@ impl Layer for Logger {
             *response.body_mut() = Body::stream(Counted {
                 chunks: body.into_chunks(),
                 bytes: 0,
-                line: Some(line),
+                end: Some(move |bytes, complete| line.write(Some((bytes, complete)))),
             });
         })))
     }
 }
 
-/// A streamed body that writes its request's line when it ends, is cut
-/// short by an error, or is dropped unfinished (the client left).
-struct Counted {
+/// A streamed body that counts its bytes and calls `end` with them once: when
+/// it ends (complete), is cut short by an error, or is dropped unfinished
+/// (the client left).
+struct Counted<F: FnOnce(u64, bool)> {
     chunks: Chunks,
     bytes: u64,
-    line: Option<Line>,
+    end: Option<F>,
 }
 
-impl Stream for Counted {
+impl<F: FnOnce(u64, bool) + Unpin> Stream for Counted<F> {
     type Item = Result<Bytes, BoxError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -427,16 +428,53 @@ impl Stream for Counted {
     }
 }
 
-impl Counted {
+impl<F: FnOnce(u64, bool)> Counted<F> {
     fn end(&mut self, complete: bool) {
-        if let Some(line) = self.line.take() {
-            line.write(Some((self.bytes, complete)));
+        if let Some(end) = self.end.take() {
+            end(self.bytes, complete);
         }
     }
 }
 
-impl Drop for Counted {
+impl<F: FnOnce(u64, bool)> Drop for Counted<F> {
     fn drop(&mut self) {
         self.end(false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::{stream, StreamExt};
+    use std::sync::mpsc;
+
+    fn counted(
+        chunks: Vec<Result<Bytes, BoxError>>,
+    ) -> (
+        Counted<impl FnOnce(u64, bool) + Unpin>,
+        mpsc::Receiver<(u64, bool)>,
+    ) {
+        let (sender, ends) = mpsc::channel();
+        let counted = Counted {
+            chunks: Box::pin(stream::iter(chunks)),
+            bytes: 0,
+            end: Some(move |bytes, complete| sender.send((bytes, complete)).unwrap()),
+        };
+        (counted, ends)
+    }
+
+    #[tokio::test]
+    async fn reports_a_streams_bytes_once_when_it_ends_fails_or_is_dropped() {
+        let ok = || Ok(Bytes::from_static(b"abcd"));
+        let (whole, ends) = counted(vec![ok(), ok()]);
+        assert_eq!(whole.count().await, 2);
+        assert_eq!(ends.try_iter().collect::<Vec<_>>(), [(8, true)]);
+        let (failing, ends) = counted(vec![ok(), Err("broken".into()), ok()]);
+        let _ = failing.collect::<Vec<_>>().await;
+        assert_eq!(ends.try_iter().collect::<Vec<_>>(), [(4, false)]);
+        let (mut dropped, ends) = counted(vec![ok(), ok(), ok()]);
+        dropped.next().await;
+        drop(dropped);
+        assert_eq!(ends.try_iter().collect::<Vec<_>>(), [(4, false)]);
     }
 }
