@@ -448,17 +448,17 @@ mod tests {
     use futures_util::{stream, StreamExt};
     use std::sync::mpsc;
 
+    type End = Box<dyn FnOnce(u64, bool) + Send>;
+
     fn counted(
         chunks: Vec<Result<Bytes, BoxError>>,
-    ) -> (
-        Counted<impl FnOnce(u64, bool) + Unpin>,
-        mpsc::Receiver<(u64, bool)>,
-    ) {
+    ) -> (Counted<End>, mpsc::Receiver<(u64, bool)>) {
         let (sender, ends) = mpsc::channel();
+        let end: End = Box::new(move |bytes, complete| sender.send((bytes, complete)).unwrap());
         let counted = Counted {
             chunks: Box::pin(stream::iter(chunks)),
             bytes: 0,
-            end: Some(move |bytes, complete| sender.send((bytes, complete)).unwrap()),
+            end: Some(end),
         };
         (counted, ends)
     }
