@@ -72,6 +72,12 @@ export declare class NativeServer {
    */
   respond(meta: Uint32Array, text?: string | undefined | null, buffers?: unknown[] | undefined | null): Array<string> | null
   /**
+   * Takes chunks and ends of the streamed bodies, many at once; each
+   * record's kind is replaced by what became of it (the layout is
+   * `Streams::write`'s).
+   */
+  write(meta: Uint32Array, text?: string | undefined | null, buffers?: unknown[] | undefined | null): void
+  /**
    * One header's value; repeated headers are joined with `, `, and
    * `cookie` fields with `; ` (RFC 9113 §8.2.3).
    */
@@ -112,9 +118,10 @@ export declare class NativeServer {
   /**
    * Runs the response side of inline middleware `index` of request `id` on
    * a response (status, content-type code, alternating header names and
-   * values, body) and returns the response it leaves.
+   * values, body, and whether the body streams from JS: the layer then
+   * sees the head only) and returns the response it leaves.
    */
-  layerAfter(index: number, id: number, status: number, contentType: number, headers: Array<string>, body?: string | Buffer | undefined | null): WholeResponse
+  layerAfter(index: number, id: number, status: number, contentType: number, headers: Array<string>, body?: string | Buffer | undefined | null, streamed?: boolean | undefined | null): WholeResponse
   /**
    * Sends one HTTP/1.1 request through the whole pipeline (limits,
    * routing, handlers, errors) of a server made by `NativeApp.inProcess`.
@@ -237,6 +244,12 @@ export interface LimitsOptions {
    * @default 20000
    */
   http2PingInterval?: number | string
+  /**
+   * Milliseconds a client may accept none of the bytes waiting for it
+   * before its connection is dropped and its streams' sources cancelled.
+   * @default 30000
+   */
+  sendTimeout?: number | string
   /**
    * Requests queued for handlers or being answered, at most; beyond it a
    * request gets 503 with `Retry-After` at once, without reaching JS.

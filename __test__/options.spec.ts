@@ -18,7 +18,7 @@ describe('options are checked', () => {
     [{ limits: 5 }, 'limits must be an object, got 5'],
     [{ serverName: true }, 'serverName must be a string, or false for none, got true'],
     [{ cookies: { secrets: 'x'.repeat(16) } }, 'cookies.secrets: unknown option; did you mean cookies.secret?'],
-    [{ limits: { constructor: 1 } }, 'limits.constructor: unknown option; valid options are bodySize, headerSize, uriLength, requestTimeout, keepAliveTimeout, headersTimeout, bodyTimeout, http2PingInterval, maxPending, maxQueueDelay, retryAfter, maxConnections'],
+    [{ limits: { constructor: 1 } }, 'limits.constructor: unknown option; valid options are bodySize, headerSize, uriLength, requestTimeout, keepAliveTimeout, headersTimeout, bodyTimeout, http2PingInterval, sendTimeout, maxPending, maxQueueDelay, retryAfter, maxConnections'],
   ])('App.new(%o) throws naming the key', (options, message) => {
     expect(() => App.new(options as never)).toThrow(expect.objectContaining(invalid(message)))
   })

@@ -9,6 +9,7 @@ import { compose, joinPath, type Handler, type MethodRouter, type Middleware, ty
 import { millis, Server } from './server.js'
 import { LIMITS_OPTIONS } from './generated/options.js'
 import { checkOptions, type Shape } from './options.js'
+import { isStreamSource } from './streams.js'
 
 /**
  * Request limits; each falls back to its default. The type is napi's, from
@@ -148,6 +149,12 @@ function splitChain(chain: readonly AnyMiddleware[]): { engine: NativeMiddleware
 
 function constant(response: HttpResponse): ConstantResponse {
   const body = response.body
+  if (isStreamSource(body)) {
+    // A stream is read once; a constant answer is sent to every request.
+    throw Object.assign(new TypeError('a route answered by a constant HttpResponse cannot stream: return HttpResponse.stream(...) from a handler'), {
+      code: 'ERR_ARMATURE_INVALID_ROUTE',
+    })
+  }
   return {
     status: response.status,
     contentType: response.contentType,

@@ -2,9 +2,10 @@ import type { NativeServer } from '../index.js'
 import { setCookie } from './cookies.js'
 import { abortReason, Request, type RequestContext } from './request.js'
 import { ContentType, HttpError, HttpResponse, problem, stringify } from './response.js'
+import { isStreamSource, Streams, type StreamSource } from './streams.js'
 
 /** What a handler or middleware may return. */
-export type HandlerResult = HttpResponse | string | Uint8Array | object | number | boolean | null | undefined
+export type HandlerResult = HttpResponse | string | Uint8Array | StreamSource | object | number | boolean | null | undefined
 
 /** One routed handler with its middleware, composed once at start. */
 export interface Endpoint {
@@ -19,8 +20,9 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as 
 const EMPTY: readonly string[] = []
 
 /** The array layouts of `NativeServer.drain` and `respond` (see bridge.rs). */
-const DRAIN_HEADER = 3
+const DRAIN_HEADER = 4
 const ABORTED_RECORD = 3
+const ROOM_RECORD = 2
 const DRAIN_RECORD = 5
 const CUSTOM_METHOD = 255
 const RESPOND_RECORD = 7
@@ -30,6 +32,7 @@ const enum BodyKind {
   None = 0,
   Text = 1,
   Buffer = 2,
+  Stream = 3,
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -58,6 +61,7 @@ export class Dispatcher {
   #outText = ''
   #outBuffers: Buffer[] | undefined
   #flushQueued = false
+  readonly #streams = new Streams(() => this.native)
   #drainQueued = false
 
   constructor(endpoints: readonly Endpoint[], context: RequestContext, onError: ErrorResponder) {
@@ -95,13 +99,20 @@ export class Dispatcher {
       let slot = DRAIN_HEADER
       for (let n = inbox[2] as number; n > 0; n--) {
         const id = (inbox[slot] as number) + (inbox[slot + 1] as number) * HIGH
+        const reason = abortReason(inbox[slot + 2] as number)
+        // The signal first, then the stream's source: its `finally` sees the signal aborted.
         const signals = this.#context.signals
         const controller = signals.get(id)
         if (controller !== undefined) {
           signals.delete(id)
-          controller.abort(abortReason(inbox[slot + 2] as number))
+          controller.abort(reason)
         }
+        this.#streams.close(id, reason)
         slot += ABORTED_RECORD
+      }
+      for (let n = inbox[3] as number; n > 0; n--) {
+        this.#streams.room((inbox[slot] as number) + (inbox[slot + 1] as number) * HIGH)
+        slot += ROOM_RECORD
       }
       let at = 0
       for (let n = 0; n < count; n++) {
@@ -178,7 +189,7 @@ export class Dispatcher {
     let status = 200
     let type = ContentType.Json
     let headers: readonly string[] | undefined
-    let body: string | Uint8Array | undefined
+    let body: string | Uint8Array | StreamSource | undefined
     try {
       if (value instanceof HttpResponse) {
         status = value.status
@@ -195,7 +206,7 @@ export class Dispatcher {
       } else if (value === undefined) {
         status = 204
         type = ContentType.None
-      } else if (value instanceof Uint8Array) {
+      } else if (value instanceof Uint8Array || isStreamSource(value)) {
         type = ContentType.Bytes
         body = value
       } else if (typeof value === 'object' || typeof value === 'number' || typeof value === 'boolean') {
@@ -210,6 +221,16 @@ export class Dispatcher {
       else this.#fail(req, error)
       return
     }
+    if (isStreamSource(body)) {
+      // Its signal must outlive the answer's head: the engine reports the
+      // stream's end to it, and the source may read it.
+      void req.signal
+      req.done = true
+      this.#queue(req.slot, status, type, headers, undefined, true)
+      const signals = this.#context.signals
+      this.#streams.start(req.slot, body, () => signals.delete(req.slot))
+      return
+    }
     req.done = true
     this.#context.signals.delete(req.slot)
     this.#queue(req.slot, status, type, headers, body)
@@ -222,6 +243,7 @@ export class Dispatcher {
     type: ContentType,
     headers: readonly string[] | undefined,
     body: string | Uint8Array | undefined,
+    streamed = false,
   ): void {
     const headerSlots = headers === undefined ? 0 : headers.length
     const start = this.#outEnd
@@ -243,7 +265,10 @@ export class Dispatcher {
       out[start + RESPOND_RECORD + i] = piece.length
       text += piece
     }
-    if (body === undefined) {
+    if (streamed) {
+      out[start + 5] = BodyKind.Stream
+      out[start + 6] = 0
+    } else if (body === undefined) {
       out[start + 5] = BodyKind.None
       out[start + 6] = 0
     } else if (typeof body === 'string') {
@@ -282,6 +307,8 @@ export class Dispatcher {
     } catch (error) {
       console.error('[armature] could not hand responses to the engine:', error)
     }
+    // Chunks already queued go out in the same turn, behind the heads they follow.
+    this.#streams.flush()
   }
 }
 

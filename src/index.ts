@@ -32,6 +32,7 @@ export {
   type SecurityHeadersOptions,
 } from './middleware.js'
 export { Request, type QueryValue } from './request.js'
+export type { StreamSource } from './streams.js'
 export { HttpError, HttpResponse, type Body, type CacheControl, type HttpErrorOptions, type ResponseInit } from './response.js'
 export type { CookieOptions, CookieSettings } from './cookies.js'
 export {

@@ -3,6 +3,7 @@ import { binding } from './native.js'
 import { HttpError, HttpResponse } from './response.js'
 import type { Request } from './request.js'
 import type { Middleware } from './routing.js'
+import { isStreamSource, type StreamSource } from './streams.js'
 import type {
   CompressionOptions,
   CorsOptions,
@@ -238,14 +239,15 @@ export const RateLimit = {
  * cookies to sign when it is sent go along, since native code never sees them.
  */
 function after(res: HttpResponse, whole: WholeResponse): HttpResponse {
-  const response = fromWhole(whole)
+  // A streamed body never reached native code: it goes on as it was.
+  const response = fromWhole(whole, isStreamSource(res.body) ? res.body : undefined)
   response.signedCookies = res.signedCookies
   return response
 }
 
-/** A response handed back by native code, as an `HttpResponse`. */
-function fromWhole(whole: WholeResponse): HttpResponse {
-  const response = new HttpResponse(whole.body.length === 0 ? undefined : whole.body, { status: whole.status })
+/** A response handed back by native code, as an `HttpResponse`, with `stream` as its body when given. */
+function fromWhole(whole: WholeResponse, stream?: StreamSource): HttpResponse {
+  const response = new HttpResponse(stream ?? (whole.body.length === 0 ? undefined : whole.body), { status: whole.status })
   for (let i = 0; i + 1 < whole.headers.length; i += 2) {
     response.appendHeader(whole.headers[i] as string, whole.headers[i + 1] as string)
   }
@@ -254,6 +256,7 @@ function fromWhole(whole: WholeResponse): HttpResponse {
 
 function bodyOf(body: HttpResponse['body']): string | Buffer | undefined {
   if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) return body
+  if (isStreamSource(body)) return undefined
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength)
 }
 
@@ -269,7 +272,7 @@ export function inlineRateLimit(index: number, keyOf: KeyFunction): Middleware<a
     const refused = native.rateLimitHit(index, req.slot, String(key))
     if (refused) return fromWhole(refused)
     const res = await next(req)
-    return after(res, native.layerAfter(index, req.slot, res.status, res.contentType, res.headerList ?? [], bodyOf(res.body)))
+    return after(res, native.layerAfter(index, req.slot, res.status, res.contentType, res.headerList ?? [], bodyOf(res.body), isStreamSource(res.body)))
   }
 }
 
@@ -284,7 +287,7 @@ export function inline(index: number): Middleware<any> {
     const early = native.layerBefore(index, req.slot)
     if (early) return fromWhole(early)
     return next(req).then((res) =>
-      after(res, native.layerAfter(index, req.slot, res.status, res.contentType, res.headerList ?? [], bodyOf(res.body))),
+      after(res, native.layerAfter(index, req.slot, res.status, res.contentType, res.headerList ?? [], bodyOf(res.body), isStreamSource(res.body))),
     )
   }
 }

@@ -1,5 +1,6 @@
 import { setCookie, type CookieOptions } from './cookies.js'
 import { binding } from './native.js'
+import { isStreamSource, type StreamSource } from './streams.js'
 
 /** The reason phrase of a status, from the engine (node:http would cost ~2.5 MiB of memory to load). */
 function reason(status: number): string {
@@ -16,8 +17,8 @@ export const enum ContentType {
   Problem = 5,
 }
 
-/** A response body: text, bytes, or nothing. */
-export type Body = string | Uint8Array | undefined
+/** A response body: text, bytes, a stream, or nothing. */
+export type Body = string | Uint8Array | StreamSource | undefined
 
 /** Options shared by the `HttpResponse` factories. */
 export interface ResponseInit {
@@ -58,7 +59,7 @@ export class HttpResponse {
   signedCookies: { name: string; value: string; options: CookieOptions }[] | undefined
   readonly body: Body
 
-  /** A response with `body`; set its `content-type` header, or use a factory. */
+  /** A response with `body`; set its `content-type` header, or use a factory. A stream body is `application/octet-stream` unless told otherwise. */
   constructor(body?: Body, init?: ResponseInit) {
     this.body = body
     this.#status = init?.status === undefined ? 200 : checkStatus(init.status)
@@ -71,6 +72,7 @@ export class HttpResponse {
         else this.header(name, String(value))
       }
     }
+    if (isStreamSource(body)) typed(this, ContentType.Bytes)
   }
 
   /** A `text/plain; charset=utf-8` response. */
@@ -91,6 +93,20 @@ export class HttpResponse {
   /** An `application/octet-stream` response (set `content-type` to change it). */
   static bytes(body: Uint8Array, init?: ResponseInit): HttpResponse {
     return typed(new HttpResponse(body, init), ContentType.Bytes)
+  }
+
+  /**
+   * A response whose body streams from `source` (an async iterable, a web
+   * `ReadableStream` or a Node `Readable`, yielding strings or bytes), pulled
+   * only as fast as the client reads; `application/octet-stream` unless a
+   * `content-type` header is given. A `content-length` header holds the
+   * stream to exactly that many bytes.
+   *
+   * @example
+   * HttpResponse.stream(rowsAsCsv(), { headers: { 'content-type': 'text/csv' } })
+   */
+  static stream(source: StreamSource, init?: ResponseInit): HttpResponse {
+    return typed(new HttpResponse(source, init), ContentType.Bytes)
   }
 
   /** A response without a body. @default status 204 */

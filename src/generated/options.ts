@@ -10,6 +10,7 @@ export const LIMITS_OPTIONS = {
   headersTimeout: ['number', 'string'],
   bodyTimeout: ['number', 'string'],
   http2PingInterval: ['number', 'string'],
+  sendTimeout: ['number', 'string'],
   maxPending: ['number'],
   maxQueueDelay: ['number', 'string'],
   retryAfter: ['number', 'string'],

@@ -11,16 +11,25 @@
 //! - JS runs middleware and handlers, and answers any number of requests in
 //!   one `respond` ([`respond`]) call per microtask flush.
 
-use armature_engine::http::{Method, Response, StatusCode};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use armature_engine::http::header::CONTENT_LENGTH;
+use armature_engine::http::{HeaderMap, Method, Response, StatusCode};
 use armature_engine::{problem, Batcher, Body, Bytes, Call, Ended};
 use napi::bindgen_prelude::{Array, BufferSlice, Uint32ArraySlice};
 
 use crate::inflight::Inflight;
 use crate::response::response_parts;
+use crate::stream::Streams;
+use crate::text::{utf16_len, Pieces};
 
 /// Slots at the start of the `drain` array: the record count, whether more
-/// wait than fitted, and the count of aborted records that follow.
-const DRAIN_HEADER: usize = 3;
+/// wait than fitted, and the counts of the aborted and room records that
+/// follow.
+const DRAIN_HEADER: usize = 4;
+/// Slots of a room record: the stream's id, low and high 32 bits.
+const ROOM_RECORD: usize = 2;
 /// Slots of an aborted record: the id's low and high 32 bits and why
 /// ([`ended_code`]).
 const ABORTED_RECORD: usize = 3;
@@ -49,6 +58,8 @@ const METHODS: [Method; 7] = [
 const BODY_NONE: u32 = 0;
 const BODY_TEXT: u32 = 1;
 const BODY_BUFFER: u32 = 2;
+/// A body JS streams: its chunks come through `write`.
+const BODY_STREAM: u32 = 3;
 
 /// Reused buffers of `drain`: the calls taken from the batcher and not yet
 /// handed to JS, and the ids of calls that ended.
@@ -56,8 +67,11 @@ const BODY_BUFFER: u32 = 2;
 pub(crate) struct Intake {
     incoming: Vec<Call>,
     ended: Vec<(u64, Ended)>,
-    /// Watched requests that ended, for JS to abort their signals.
+    /// Watched requests that ended, and streams the engine closed, for JS
+    /// to abort their signals and cancel their sources.
     aborted: Vec<(u64, Ended)>,
+    /// Streams with room again.
+    room: Vec<u64>,
 }
 
 /// How JS learns why a request ended: 1 the client went away, 2 it timed
@@ -70,64 +84,24 @@ pub(crate) fn ended_code(why: Ended) -> u32 {
     }
 }
 
-/// Reads a string in pieces measured in UTF-16 code units, as JS measures
-/// string lengths, and hands out the UTF-8 byte range of each piece.
-struct Pieces<'a> {
-    text: &'a str,
-    at: usize,
-    ascii: bool,
+/// What `respond` needs to open the streams JS will write.
+pub(crate) struct Outlets<'a> {
+    pub(crate) streams: &'a mut Streams,
+    pub(crate) batcher: &'a Arc<Batcher>,
+    pub(crate) closing: &'a Arc<AtomicBool>,
+    /// Show why an answer was invalid in its 500 (NODE_ENV=development).
+    pub(crate) development: bool,
 }
 
-impl<'a> Pieces<'a> {
-    fn new(text: &'a str) -> Self {
-        Self {
-            text,
-            at: 0,
-            ascii: text.is_ascii(),
-        }
-    }
-
-    /// The byte range of the next `units` UTF-16 code units.
-    fn next(&mut self, units: u32) -> napi::Result<std::ops::Range<usize>> {
-        let start = self.at;
-        let rest = &self.text[start..];
-        let len = if self.ascii {
-            units as usize
-        } else {
-            let mut left = units as usize;
-            let mut bytes = 0;
-            for c in rest.chars() {
-                if left == 0 {
-                    break;
-                }
-                left = left.saturating_sub(c.len_utf16());
-                bytes += c.len_utf8();
-            }
-            bytes
-        };
-        if len > rest.len() {
-            return Err(napi::Error::from_reason(
-                "respond: the text is shorter than its pieces",
-            ));
-        }
-        self.at += len;
-        Ok(start..self.at)
-    }
-
-    fn str(&mut self, units: u32) -> napi::Result<&'a str> {
-        let range = self.next(units)?;
-        Ok(&self.text[range])
-    }
-}
-
-/// UTF-16 code units in `text`: the length JS sees.
-fn utf16_len(text: &str) -> u32 {
-    let units = if text.is_ascii() {
-        text.len()
-    } else {
-        text.encode_utf16().count()
-    };
-    u32::try_from(units).unwrap_or(u32::MAX)
+/// The `Content-Length` a streamed answer promises, if it gives one.
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// Takes the waiting requests into `meta` and returns the text they refer
@@ -148,6 +122,7 @@ pub(crate) fn drain(
     batcher: &Batcher,
     intake: &mut Intake,
     requests: &mut Inflight,
+    streams: &mut Streams,
     mut meta: Uint32ArraySlice,
 ) -> napi::Result<Option<String>> {
     // SAFETY: JS waits for this call to return, so nothing else touches `meta`.
@@ -156,22 +131,40 @@ pub(crate) fn drain(
     if meta.len() < DRAIN_HEADER + DRAIN_RECORD {
         return Err(napi::Error::from_reason("drain: the array is too short"));
     }
-    batcher.drain(&mut intake.incoming, &mut intake.ended);
-    requests.end(intake.ended.drain(..), &mut intake.aborted);
-    let aborts = intake
-        .aborted
-        .len()
-        .min((meta.len() - DRAIN_HEADER - DRAIN_RECORD) / ABORTED_RECORD);
+    let Intake {
+        incoming,
+        ended,
+        aborted,
+        room,
+    } = intake;
+    batcher.drain(incoming, ended, room);
+    // A stream the engine closed is always told: JS must cancel its source.
+    ended.retain(|&(id, why)| {
+        !(streams.close(id) && {
+            aborted.push((id, why));
+            true
+        })
+    });
+    requests.end(ended.drain(..), aborted);
+    let mut space = meta.len() - DRAIN_HEADER - DRAIN_RECORD;
+    let aborts = aborted.len().min(space / ABORTED_RECORD);
+    space -= aborts * ABORTED_RECORD;
+    let rooms = room.len().min(space / ROOM_RECORD);
     let mut slot = DRAIN_HEADER;
-    for (id, why) in intake.aborted.drain(..aborts) {
+    for (id, why) in aborted.drain(..aborts) {
         meta[slot] = id as u32;
         meta[slot + 1] = (id >> 32) as u32;
         meta[slot + 2] = ended_code(why);
         slot += ABORTED_RECORD;
     }
+    for id in room.drain(..rooms) {
+        meta[slot] = id as u32;
+        meta[slot + 1] = (id >> 32) as u32;
+        slot += ROOM_RECORD;
+    }
     let mut fits = 0;
     let mut end = slot;
-    for call in &intake.incoming {
+    for call in incoming.iter() {
         let custom = usize::from(!METHODS.contains(&call.method));
         let need = DRAIN_RECORD + call.params.len() + custom;
         if end + need > meta.len() {
@@ -182,7 +175,7 @@ pub(crate) fn drain(
     }
     let mut text = String::new();
     let mut count = 0;
-    for mut call in intake.incoming.drain(..fits) {
+    for mut call in incoming.drain(..fits) {
         let params = std::mem::take(&mut call.params);
         let method = METHODS.iter().position(|m| *m == call.method);
         let endpoint = call.endpoint;
@@ -213,9 +206,10 @@ pub(crate) fn drain(
         count += 1;
     }
     meta[0] = count;
-    meta[1] = u32::from(!intake.incoming.is_empty() || !intake.aborted.is_empty());
+    meta[1] = u32::from(!incoming.is_empty() || !aborted.is_empty() || !room.is_empty());
     meta[2] = aborts as u32;
-    Ok((fits > 0 || aborts > 0).then_some(text))
+    meta[3] = rooms as u32;
+    Ok((fits > 0 || aborts > 0 || rooms > 0).then_some(text))
 }
 
 /// Answers requests. `meta[0]` is the number of records; each is: the
@@ -231,7 +225,7 @@ pub(crate) fn drain(
 /// when `development`).
 pub(crate) fn respond(
     requests: &mut Inflight,
-    development: bool,
+    outlets: Outlets<'_>,
     meta: Uint32ArraySlice,
     text: Option<String>,
     buffers: Option<Array>,
@@ -260,8 +254,9 @@ pub(crate) fn respond(
         for pair in lengths.chunks_exact(2) {
             headers.push((pieces.str(pair[0])?, pieces.str(pair[1])?));
         }
+        let id = u64::from(*high) << 32 | u64::from(*low);
         let body = match *body_kind {
-            BODY_NONE => Bytes::new(),
+            BODY_NONE | BODY_STREAM => Bytes::new(),
             BODY_TEXT => shared.slice(pieces.next(*body)?),
             BODY_BUFFER => {
                 let buffer = buffers
@@ -276,18 +271,27 @@ pub(crate) fn respond(
                 )))
             }
         };
-        let Some(call) = requests.answer(u64::from(*high) << 32 | u64::from(*low)) else {
+        let Some(call) = requests.answer(id) else {
             continue;
         };
         let response = match response_parts(*status, *content_type, headers.drain(..)) {
             Ok((status, headers)) => {
-                let mut response = Response::new(Body::from(body));
+                let body = if *body_kind == BODY_STREAM {
+                    let streamed = outlets.streams.open(id, outlets.batcher, outlets.closing);
+                    match content_length(&headers) {
+                        Some(length) => streamed.exact_length(length),
+                        None => streamed,
+                    }
+                } else {
+                    Body::from(body)
+                };
+                let mut response = Response::new(body);
                 *response.status_mut() = status;
                 *response.headers_mut() = headers;
                 response
             }
             Err(why) => {
-                let detail = development.then_some(why.as_str());
+                let detail = outlets.development.then_some(why.as_str());
                 problems.get_or_insert_with(Vec::new).push(format!(
                     "invalid response to {} {}: {why}",
                     call.method,

@@ -19,7 +19,9 @@ mod request;
 mod response;
 mod runtime;
 mod server;
+mod stream;
 mod test_panics;
+mod text;
 
 /// Requests are allocated on engine threads and freed on the JS thread (and
 /// answers the other way round); mimalloc handles such cross-thread frees far

@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use armature_engine::http::{Request, Response};
 use armature_engine::json;
-use armature_engine::middleware::{ClientAddr, Flow, Layer, Layers, RateLimit};
+use armature_engine::middleware::{ClientAddr, Flow, HeadOnly, Layer, Layers, RateLimit};
 use armature_engine::proxy::TrustProxy;
-use armature_engine::{Body, Bytes};
+use armature_engine::{Body, BoxError, Bytes};
 use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
 
@@ -123,6 +123,7 @@ impl Inline {
 /// Runs the response side of middleware `index` of request `id` on a
 /// response (status, content-type code, alternating header names and values,
 /// body) and returns the response it leaves.
+/// A `streamed` body stays in JS: the layer sees the head only.
 pub(crate) fn after(
     requests: &mut Inflight,
     index: u32,
@@ -130,6 +131,7 @@ pub(crate) fn after(
     (status, content_type): (u32, u32),
     headers: &[String],
     body: Option<Either<String, Buffer>>,
+    streamed: bool,
 ) -> napi::Result<WholeResponse> {
     let pairs = headers
         .chunks_exact(2)
@@ -141,9 +143,18 @@ pub(crate) fn after(
         Some(Either::A(text)) => Body::from(text),
         Some(Either::B(bytes)) => Body::from(Bytes::copy_from_slice(&bytes)),
     };
+    let body = if streamed {
+        // A stand-in, so that the layer sees a stream.
+        Body::stream(futures_util::stream::empty::<Result<Bytes, BoxError>>())
+    } else {
+        body
+    };
     let mut response = Response::new(body);
     *response.status_mut() = status;
     *response.headers_mut() = headers;
+    if streamed {
+        response.extensions_mut().insert(HeadOnly);
+    }
     if let Some(after) = requests.take_after(id, index) {
         after(&mut response);
     }

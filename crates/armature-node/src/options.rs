@@ -46,6 +46,10 @@ pub struct LimitsOptions {
     /// the same time is dropped.
     /// @default 20000
     pub http2_ping_interval: Option<Either<f64, String>>,
+    /// Milliseconds a client may accept none of the bytes waiting for it
+    /// before its connection is dropped and its streams' sources cancelled.
+    /// @default 30000
+    pub send_timeout: Option<Either<f64, String>>,
     /// Requests queued for handlers or being answered, at most; beyond it a
     /// request gets 503 with `Retry-After` at once, without reaching JS.
     /// @default 1024
@@ -152,6 +156,7 @@ impl ServerOptions {
                 "http2PingInterval",
                 defaults.http2_ping_interval,
             )?,
+            send_timeout: millis(&given.send_timeout, "sendTimeout", defaults.send_timeout)?,
             max_pending: count(given.max_pending, "maxPending", defaults.max_pending)?,
             max_queue_delay: millis(
                 &given.max_queue_delay,

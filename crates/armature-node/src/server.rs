@@ -3,6 +3,7 @@
 //! that own it ([`bridge`], [`request`], [`middleware`], [`inject`]), which
 //! receive exactly the state they need and know nothing of this class.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use armature_engine::middleware::Layers;
@@ -13,7 +14,7 @@ use napi::bindgen_prelude::{
 };
 use napi_derive::napi;
 
-use crate::bridge::{self, Intake};
+use crate::bridge::{self, Intake, Outlets};
 use crate::error::{coded, guard, internal, CodedError};
 use crate::inflight::{Inflight, Watch};
 use crate::inject::{self, Injected};
@@ -22,6 +23,7 @@ use crate::middleware::{self, Inline};
 use crate::options::ServerOptions;
 use crate::request::{self, ClientInfo};
 use crate::response::WholeResponse;
+use crate::stream::Streams;
 
 /// What `prepare` makes: the frozen app, the proxies it trusts, the runtime
 /// and the batcher.
@@ -52,6 +54,10 @@ pub struct NativeServer {
     inline: Inline,
     /// The proxies the app trusts, for `client` and inline middleware.
     trust: Arc<TrustProxy>,
+    /// The response bodies JS is streaming.
+    streams: Streams,
+    /// Set once `close` is called.
+    closing: Arc<AtomicBool>,
 }
 
 impl NativeServer {
@@ -122,6 +128,8 @@ impl NativeServer {
             keep_alive: None,
             inline: Inline::default(),
             trust,
+            streams: Streams::default(),
+            closing: Arc::default(),
         }
     }
 }
@@ -180,6 +188,7 @@ impl NativeServer {
             else {
                 return Ok(());
             };
+            self.closing.store(true, Ordering::Release);
             let runtime =
                 crate::runtime::runtime(None).expect("a server ran, so the runtime exists");
             runtime.spawn(async move {
@@ -194,7 +203,15 @@ impl NativeServer {
     /// to, or `null` when none wait (the layout is `bridge::drain`'s).
     #[napi]
     pub fn drain(&mut self, meta: Uint32ArraySlice) -> Result<Option<String>, CodedError> {
-        guard(|| bridge::drain(&self.batcher, &mut self.intake, &mut self.requests, meta))
+        guard(|| {
+            bridge::drain(
+                &self.batcher,
+                &mut self.intake,
+                &mut self.requests,
+                &mut self.streams,
+                meta,
+            )
+        })
     }
 
     /// Answers requests (the layout is `bridge::respond`'s); returns the
@@ -206,7 +223,26 @@ impl NativeServer {
         text: Option<String>,
         buffers: Option<Array>,
     ) -> Result<Option<Vec<String>>, CodedError> {
-        guard(|| bridge::respond(&mut self.requests, self.development, meta, text, buffers))
+        let outlets = Outlets {
+            streams: &mut self.streams,
+            batcher: &self.batcher,
+            closing: &self.closing,
+            development: self.development,
+        };
+        guard(|| bridge::respond(&mut self.requests, outlets, meta, text, buffers))
+    }
+
+    /// Takes chunks and ends of the streamed bodies, many at once; each
+    /// record's kind is replaced by what became of it (the layout is
+    /// `Streams::write`'s).
+    #[napi]
+    pub fn write(
+        &mut self,
+        meta: Uint32ArraySlice,
+        text: Option<String>,
+        buffers: Option<Array>,
+    ) -> Result<(), CodedError> {
+        guard(|| self.streams.write(meta, text, buffers))
     }
 
     /// One header's value; repeated headers are joined with `, `, and
@@ -298,7 +334,10 @@ impl NativeServer {
 
     /// Runs the response side of inline middleware `index` of request `id` on
     /// a response (status, content-type code, alternating header names and
-    /// values, body) and returns the response it leaves.
+    /// values, body, and whether the body streams from JS: the layer then
+    /// sees the head only) and returns the response it leaves.
+    // Each part as JS holds it, rather than an object built per call.
+    #[allow(clippy::too_many_arguments)]
     #[napi]
     pub fn layer_after(
         &mut self,
@@ -308,6 +347,7 @@ impl NativeServer {
         content_type: u32,
         headers: Vec<String>,
         body: Option<Either<String, Buffer>>,
+        streamed: Option<bool>,
     ) -> Result<WholeResponse, CodedError> {
         guard(|| {
             middleware::after(
@@ -317,6 +357,7 @@ impl NativeServer {
                 (status, content_type),
                 &headers,
                 body,
+                streamed == Some(true),
             )
         })
     }

@@ -39,13 +39,15 @@ struct Queue {
     calls: Vec<Call>,
     /// Ids of claimed calls that ended without an answer, and why.
     ended: Vec<(u64, Ended)>,
+    /// Ids whose streamed body has room again.
+    room: Vec<u64>,
     /// When the oldest call in `calls` was queued.
     since: Option<Instant>,
 }
 
 impl Queue {
     fn len(&self) -> usize {
-        self.calls.len() + self.ended.len()
+        self.calls.len() + self.ended.len() + self.room.len()
     }
 }
 
@@ -80,6 +82,7 @@ impl Batcher {
             queue: Mutex::new(Queue {
                 calls: Vec::with_capacity(MAX_BATCH),
                 ended: Vec::new(),
+                room: Vec::new(),
                 since: None,
             }),
             woken: AtomicBool::new(false),
@@ -89,15 +92,23 @@ impl Batcher {
         })
     }
 
-    /// Moves every queued call into `calls` and the ids of calls that ended
-    /// unanswered into `ended`. The consumer calls this when woken; what is
-    /// queued after it triggers a new wake.
-    pub fn drain(&self, calls: &mut Vec<Call>, ended: &mut Vec<(u64, Ended)>) {
+    /// Moves every queued call into `calls`, the ids of calls that ended
+    /// unanswered into `ended`, and those of streams with room into `room`.
+    /// The consumer calls this when woken; what is queued after it triggers
+    /// a new wake.
+    pub fn drain(&self, calls: &mut Vec<Call>, ended: &mut Vec<(u64, Ended)>, room: &mut Vec<u64>) {
         self.woken.store(false, Ordering::SeqCst);
         let mut queue = self.lock();
         calls.append(&mut queue.calls);
         ended.append(&mut queue.ended);
+        room.append(&mut queue.room);
         queue.since = None;
+    }
+
+    /// Tells the consumer, in the next batch, that the streamed body it
+    /// names `id` has room again ([`crate::pipe::PipeEvents::room`]).
+    pub fn room(&self, id: u64) {
+        self.queue(|queue| queue.room.push(id));
     }
 
     /// The calls waiting for the consumer, and how long the oldest has: what

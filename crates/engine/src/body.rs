@@ -52,6 +52,14 @@ impl Body {
         }
     }
 
+    /// The bytes of a whole body, or the body itself when it is a stream.
+    pub fn into_full(self) -> Result<Bytes, Self> {
+        match self.0 {
+            Kind::Full(bytes) => Ok(bytes.unwrap_or_default()),
+            stream => Err(Self(stream)),
+        }
+    }
+
     /// Whether the body is a stream.
     pub fn is_stream(&self) -> bool {
         matches!(self.0, Kind::Stream(_))
@@ -63,6 +71,21 @@ impl Body {
         match self.0 {
             Kind::Stream(chunks) => chunks,
             Kind::Full(bytes) => Box::pin(futures_util::stream::iter(bytes.map(Ok))),
+        }
+    }
+
+    /// A stream that must send exactly `length` bytes, as its
+    /// `Content-Length` says: one that sends more, or ends with fewer, ends
+    /// with an error (the response is aborted). A whole body is unchanged.
+    pub fn exact_length(self, length: u64) -> Self {
+        match self.0 {
+            Kind::Stream(chunks) => Self::stream(Exact {
+                chunks,
+                length,
+                left: length,
+                done: false,
+            }),
+            full => Self(full),
         }
     }
 
@@ -147,5 +170,73 @@ impl hyper::body::Body for Body {
             Kind::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
             Kind::Stream(_) => SizeHint::default(),
         }
+    }
+}
+
+/// A stream held to its `Content-Length`.
+struct Exact {
+    chunks: Chunks,
+    length: u64,
+    left: u64,
+    done: bool,
+}
+
+impl Stream for Exact {
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.done {
+            return Poll::Ready(None);
+        }
+        let item = std::task::ready!(this.chunks.as_mut().poll_next(cx));
+        let length = this.length;
+        let failure: BoxError = match item {
+            Some(Ok(chunk)) => match this.left.checked_sub(chunk.len() as u64) {
+                Some(left) => {
+                    this.left = left;
+                    return Poll::Ready(Some(Ok(chunk)));
+                }
+                None => format!("the body is longer than its content-length {length}").into(),
+            },
+            Some(Err(error)) => error,
+            None if this.left == 0 => return Poll::Ready(None),
+            None => format!(
+                "the body ended {} bytes short of its content-length {length}",
+                this.left
+            )
+            .into(),
+        };
+        this.done = true;
+        Poll::Ready(Some(Err(failure)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(parts: &[&'static str]) -> Body {
+        Body::stream(futures_util::stream::iter(
+            parts
+                .iter()
+                .map(|part| Ok::<_, BoxError>(Bytes::from_static(part.as_bytes())))
+                .collect::<Vec<_>>(),
+        ))
+    }
+
+    #[tokio::test]
+    async fn holds_a_stream_to_its_content_length() {
+        let exact = chunks(&["abc", "de"]).exact_length(5).collect().await;
+        assert_eq!(exact.unwrap(), "abcde");
+        let long = chunks(&["abc", "def"]).exact_length(5).collect().await;
+        assert!(long
+            .unwrap_err()
+            .to_string()
+            .contains("longer than its content-length 5"));
+        let short = chunks(&["abc"]).exact_length(5).collect().await;
+        assert!(short.unwrap_err().to_string().contains("2 bytes short"));
+        let whole = Body::from("whole").exact_length(1);
+        assert_eq!(whole.as_bytes(), Some(&b"whole"[..]));
     }
 }

@@ -16,6 +16,7 @@ mod error;
 pub mod json;
 mod limits;
 pub mod middleware;
+pub mod pipe;
 mod problem;
 pub mod proxy;
 pub mod response;

@@ -33,6 +33,9 @@ pub struct Limits {
     /// Interval of HTTP/2 PINGs; a peer that does not answer one within the
     /// same time is dropped. Default 20 s.
     pub http2_ping_interval: Duration,
+    /// Time a client may accept none of the bytes waiting for it before its
+    /// connection is dropped (and its streams' sources cancelled). Default 30 s.
+    pub send_timeout: Duration,
     /// Requests handed to their handlers, or queued for them, that clients
     /// still wait for; beyond it a request gets 503 at once, without being
     /// queued. Default 1024.
@@ -59,6 +62,7 @@ impl Default for Limits {
             headers_timeout: Duration::from_secs(5),
             body_timeout: Duration::from_secs(30),
             http2_ping_interval: Duration::from_secs(20),
+            send_timeout: Duration::from_secs(30),
             max_pending: 1024,
             max_queue_delay: Duration::from_secs(1),
             retry_after: Duration::from_secs(1),
@@ -79,6 +83,7 @@ impl Limits {
             ("headersTimeout", self.headers_timeout.is_zero()),
             ("bodyTimeout", self.body_timeout.is_zero()),
             ("http2PingInterval", self.http2_ping_interval.is_zero()),
+            ("sendTimeout", self.send_timeout.is_zero()),
             ("maxPending", self.max_pending == 0),
             ("maxQueueDelay", self.max_queue_delay.is_zero()),
             ("maxConnections", self.max_connections == 0),

@@ -26,6 +26,11 @@ struct Streams;
 const CHUNKS: usize = 1000;
 const WHOLE: &str = "a whole body, too short to be worth compressing";
 
+/// A whole body big enough to be compressed off the engine's threads.
+fn big() -> String {
+    (0..20_000).map(|n| format!("{{\"row\":{n}}}\n")).collect()
+}
+
 fn chunk(n: usize) -> String {
     format!("line {n}: {}\n", "abc".repeat(n % 7))
 }
@@ -46,6 +51,7 @@ impl Dispatch for Streams {
                 };
                 Some((chunk, n + 1))
             })),
+            4 => Body::from(big()),
             _ => Body::from(WHOLE),
         };
         let mut response = Response::new(body);
@@ -59,7 +65,7 @@ impl Dispatch for Streams {
 fn server() -> TestServer {
     let mut routes = RouterBuilder::new();
     let get = Methods::Only(vec![Method::GET]);
-    for (path, endpoint) in [("/stream", 1), ("/broken", 2), ("/whole", 3)] {
+    for (path, endpoint) in [("/stream", 1), ("/broken", 2), ("/whole", 3), ("/big", 4)] {
         routes
             .route(&get, path, Endpoint::External(endpoint))
             .unwrap();
@@ -186,4 +192,22 @@ fn whole_bodies_keep_their_length_and_tag() {
     );
     assert!(lower.contains("etag: \""), "{answer}");
     assert!(!lower.contains("transfer-encoding"), "{answer}");
+}
+
+#[test]
+fn compresses_a_big_whole_body_off_the_engine_threads() {
+    let server = server();
+    let answer = server.send_bytes(
+        b"GET /big HTTP/1.1\r\nhost: t\r\naccept-encoding: gzip\r\nconnection: close\r\n\r\n",
+    );
+    let (head, body, complete) = dechunk(&answer);
+    assert!(complete, "{head}");
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    // Sent when the blocking pool is done: its length was not known up front.
+    assert!(head.contains("transfer-encoding: chunked"), "{head}");
+    let mut plain = String::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_string(&mut plain)
+        .unwrap();
+    assert_eq!(plain, big());
 }

@@ -15,7 +15,7 @@ use http::request::Parts;
 use http::{HeaderName, HeaderValue, Method};
 use serde_json::{Map, Value};
 
-use super::{ClientAddr, Flow, Layer};
+use super::{ClientAddr, Flow, HeadOnly, Layer};
 use crate::{Body, BoxError, Chunks, Error};
 
 /// Bytes of log lines waiting for the writer; past this, lines are dropped and counted.
@@ -391,7 +391,7 @@ impl Layer for Logger {
                 remote,
                 status: response.status().as_u16(),
             };
-            if !response.body().is_stream() {
+            if !response.body().is_stream() || response.extensions().get::<HeadOnly>().is_some() {
                 return line.write(None);
             }
             let body = std::mem::take(response.body_mut());

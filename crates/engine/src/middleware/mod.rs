@@ -41,6 +41,12 @@ pub use security_headers::{
     default_policy, SecurityHeaders, SecurityHeadersConfig, StrictTransportSecurity,
 };
 
+/// Marks a response whose body is not there to touch: it streams from
+/// elsewhere (in Armature, a JS stream seen by a native layer that runs
+/// inside a JS middleware). Layers act on its head only.
+#[derive(Debug, Clone, Copy)]
+pub struct HeadOnly;
+
 /// Work a layer left for the response, run once it exists.
 pub type After = Box<dyn FnOnce(&mut Response<Body>) + Send>;
 

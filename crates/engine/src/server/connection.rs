@@ -16,6 +16,11 @@
 //!   discards what the client still sends until it closes, within a byte and
 //!   a time budget, as nginx's lingering close does.
 //!
+//! - **A reader that takes nothing is dropped.** When the socket accepts no
+//!   bytes for `sendTimeout` while the server has some to write, the
+//!   connection closes (its streams' sources are cancelled): a stalled
+//!   reader cannot hold a response forever.
+//!
 //! Graceful shutdown is here too, since hyper-util's `GracefulShutdown` can
 //! only watch hyper's own connection types, not one with these timers.
 
@@ -23,9 +28,9 @@ use std::future::Future;
 use std::io;
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
@@ -58,6 +63,16 @@ pub(crate) struct ConnectionState {
     requests: AtomicU64,
     /// Set when an answer left a body unread: the close must linger.
     linger: AtomicBool,
+    /// When the socket last refused a write that is still waiting (nanoseconds
+    /// after [`epoch`]), or 0 while writes go through.
+    blocked_since: AtomicU64,
+    write_blocked: Notify,
+}
+
+/// The zero of `blocked_since`.
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
 }
 
 impl ConnectionState {
@@ -72,6 +87,35 @@ impl ConnectionState {
     /// Makes the close of this connection linger.
     pub(crate) fn linger(&self) {
         self.linger.store(true, Ordering::Release);
+    }
+
+    /// Notes whether a write went through or waits for the socket.
+    fn wrote<T>(&self, poll: &Poll<T>) {
+        if poll.is_pending() {
+            if self.blocked_since.load(Ordering::Relaxed) == 0 {
+                let since = epoch().elapsed().as_nanos().max(1) as u64;
+                self.blocked_since.store(since, Ordering::Release);
+                self.write_blocked.notify_one();
+            }
+        } else if self.blocked_since.load(Ordering::Relaxed) != 0 {
+            self.blocked_since.store(0, Ordering::Release);
+        }
+    }
+
+    /// Resolves once a write has waited for the socket for `limit`.
+    async fn stalled(&self, limit: Duration) {
+        loop {
+            let since = self.blocked_since.load(Ordering::Acquire);
+            if since == 0 {
+                self.write_blocked.notified().await;
+                continue;
+            }
+            let deadline = epoch() + Duration::from_nanos(since) + limit;
+            tokio::time::sleep_until(deadline.into()).await;
+            if self.blocked_since.load(Ordering::Acquire) == since {
+                return;
+            }
+        }
     }
 
     fn detect(&self, protocol: u8) {
@@ -118,16 +162,27 @@ pub(crate) enum Stop {
     Now,
 }
 
+/// The timers of one connection.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timers {
+    /// For the first bytes to show the protocol.
+    pub(crate) headers: Duration,
+    /// For an HTTP/2 connection with no open stream.
+    pub(crate) idle: Duration,
+    /// For a socket that accepts none of the bytes waiting for it.
+    pub(crate) send: Duration,
+}
+
 /// Serves `connection` until it ends, the server stops, the client has not
-/// shown its protocol within `headers_timeout`, or an HTTP/2 connection sat
-/// idle for `idle`; `graceful` asks it to finish what is open.
+/// shown its protocol in time, an HTTP/2 connection sat idle, or the socket
+/// accepted nothing for the send timeout; `graceful` asks it to finish what
+/// is open.
 pub(crate) async fn serve<C: Future>(
     connection: C,
     graceful: impl Fn(Pin<&mut C>),
     state: Arc<ConnectionState>,
     mut stop: watch::Receiver<Stop>,
-    headers_timeout: Duration,
-    idle: Duration,
+    timers: Timers,
 ) {
     let mut connection = pin!(connection);
     let detected = async {
@@ -135,7 +190,7 @@ pub(crate) async fn serve<C: Future>(
             state.detected.notified().await;
         }
     };
-    let mut detected = pin!(tokio::time::timeout(headers_timeout, detected));
+    let mut detected = pin!(tokio::time::timeout(timers.headers, detected));
     let mut detecting = true;
     let mut draining = false;
     loop {
@@ -156,10 +211,12 @@ pub(crate) async fn serve<C: Future>(
                 // Silent: a client that never spoke gets no answer.
                 Err(_) => return,
             },
-            () = state.idle_http2(idle), if !draining => {
+            () = state.idle_http2(timers.idle), if !draining => {
                 draining = true;
                 graceful(connection.as_mut());
             }
+            // Dropped, not drained: the reader is not reading.
+            () = state.stalled(timers.send) => return,
         }
     }
 }
@@ -222,7 +279,9 @@ impl AsyncWrite for LingeringStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.io().poll_write(cx, buf)
+        let poll = self.io().poll_write(cx, buf);
+        self.state.wrote(&poll);
+        poll
     }
 
     fn poll_write_vectored(
@@ -230,7 +289,9 @@ impl AsyncWrite for LingeringStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io().poll_write_vectored(cx, bufs)
+        let poll = self.io().poll_write_vectored(cx, bufs);
+        self.state.wrote(&poll);
+        poll
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -238,7 +299,9 @@ impl AsyncWrite for LingeringStream {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io().poll_flush(cx)
+        let poll = self.io().poll_flush(cx);
+        self.state.wrote(&poll);
+        poll
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -405,6 +468,37 @@ mod tests {
                     assert!(outcome.is_err(), "{outcome:?}");
                 }
             }
+        });
+    }
+
+    #[test]
+    fn a_write_that_waits_past_the_send_timeout_stalls_the_connection() {
+        runtime().block_on(async {
+            let state = ConnectionState::default();
+            let limit = Duration::from_millis(50);
+            // Writes that go through never stall.
+            state.wrote(&Poll::Ready(()));
+            assert!(tokio::time::timeout(limit * 3, state.stalled(limit))
+                .await
+                .is_err());
+            // One that waits, and keeps waiting, does.
+            state.wrote(&Poll::<()>::Pending);
+            assert!(tokio::time::timeout(limit * 3, state.stalled(limit))
+                .await
+                .is_ok());
+            // Progress resets the clock.
+            state.wrote(&Poll::Ready(()));
+            state.wrote(&Poll::<()>::Pending);
+            let started = Instant::now();
+            let stall = state.stalled(limit);
+            let progress = async {
+                tokio::time::sleep(limit / 2).await;
+                state.wrote(&Poll::Ready(()));
+                tokio::time::sleep(limit / 4).await;
+                state.wrote(&Poll::<()>::Pending);
+            };
+            tokio::join!(stall, progress);
+            assert!(started.elapsed() >= limit + limit * 3 / 4);
         });
     }
 }

@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use crate::Body;
 use crate::{App, Dispatch, Error};
-use connection::{ConnectionState, LingeringStream, Stop};
+use connection::{ConnectionState, LingeringStream, Stop, Timers};
 use load::Load;
 pub use load::LoadStats;
 pub(crate) use load::Pending;
@@ -168,7 +168,11 @@ async fn run(
     // Every connection holds a receiver: the sender sees when all are gone.
     let (stop, stopping) = watch::channel(Stop::Running);
     let limits = &shared.app.limits;
-    let (headers_timeout, idle) = (limits.headers_timeout, limits.keep_alive_timeout);
+    let timers = Timers {
+        headers: limits.headers_timeout,
+        idle: limits.keep_alive_timeout,
+        send: limits.send_timeout,
+    };
     // At `maxConnections`, the loop stops accepting until one closes: new
     // connections wait in the kernel's backlog rather than being starved.
     let room = Arc::new(Semaphore::new(limits.max_connections));
@@ -219,8 +223,7 @@ async fn run(
             |connection| connection.graceful_shutdown(),
             state,
             stopping.clone(),
-            headers_timeout,
-            idle,
+            timers,
         );
         tokio::spawn(async move {
             served.await;
