@@ -32,15 +32,17 @@ const SCENARIOS = {
   middleware3: { method: 'GET', path: '/mw', type: 'text/plain', text: 'Hello, World!' },
   native5: { method: 'GET', path: '/native', type: 'text/plain', text: 'Hello, World!' },
   // A 64 KiB upload read through req.body: the Buffer JS gets and may write into.
+  // 100 MiB streamed from a Node Readable, a few clients at a time: MB/s, and the server's memory after.
+  download: { method: 'GET', path: '/download', type: 'application/octet-stream', bytes: 100 * 1024 * 1024, connections: 4 },
   upload64k: { method: 'POST', path: '/upload', body: 'x'.repeat(64 * 1024), contentType: 'application/octet-stream', type: 'text/plain', text: String(64 * 1024) },
 }
 const COMMON = ['plaintext', 'json', 'params', 'echo']
 const node = (file) => [process.execPath, path.join(here, 'servers', file)]
 const SERVERS = [
-  { name: 'armature', command: node('armature.mjs'), scenarios: [...COMMON, 'rust', 'middleware3', 'native5', 'upload64k'] },
+  { name: 'armature', command: node('armature.mjs'), scenarios: [...COMMON, 'rust', 'middleware3', 'native5', 'upload64k', 'download'] },
   { name: 'uws', command: node('uws.mjs'), scenarios: COMMON },
-  { name: 'node:http', command: node('node-http.mjs'), scenarios: COMMON },
-  { name: 'fastify', command: node('fastify.mjs'), scenarios: COMMON },
+  { name: 'node:http', command: node('node-http.mjs'), scenarios: [...COMMON, 'download'] },
+  { name: 'fastify', command: node('fastify.mjs'), scenarios: [...COMMON, 'download'] },
   { name: 'express', command: node('express.mjs'), scenarios: COMMON },
   { name: 'hono', command: node('hono.mjs'), scenarios: COMMON },
   { name: 'hyper', command: [path.join(root, 'target/release/examples/hyper_baseline')], scenarios: ['rust'] },
@@ -95,9 +97,10 @@ function request(port, s) {
     const headers = s.body ? { 'content-type': s.contentType ?? 'application/json', 'content-length': Buffer.byteLength(s.body) } : {}
     const req = http.request({ host: '127.0.0.1', port, method: s.method, path: s.path, agent: false, headers }, (res) => {
       let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk) => (text += chunk))
-      res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'] ?? '', text }))
+      let bytes = 0
+      if (!s.bytes) res.setEncoding('utf8')
+      res.on('data', (chunk) => (s.bytes ? (bytes += chunk.length) : (text += chunk)))
+      res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'] ?? '', text, bytes }))
     })
     req.on('error', reject)
     req.end(s.body)
@@ -120,7 +123,7 @@ async function check(port, scenario) {
       return undefined
     }
   }
-  const bodyOk = s.json ? isDeepStrictEqual(parsed(), s.json) : res.text === s.text
+  const bodyOk = s.bytes ? res.bytes === s.bytes : s.json ? isDeepStrictEqual(parsed(), s.json) : res.text === s.text
   if (res.status !== 200 || !res.type.startsWith(s.type) || !bodyOk) return `${res.status} ${res.type} ${res.text.slice(0, 120)}`
   return null
 }
@@ -136,7 +139,7 @@ const CLOCK_TICKS = Number(sh('getconf', ['CLK_TCK']).trim())
 
 function wrk(port, scenario, seconds, pid) {
   const s = SCENARIOS[scenario]
-  const args = ['-c', '1', 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency']
+  const args = ['-c', '1', 'wrk', '-t1', `-c${s.connections ?? CONNECTIONS}`, `-d${seconds}s`, '--latency']
   if (s.method === 'POST') {
     const script = path.join(luaDir, `${scenario}.lua`)
     writeFileSync(script, `wrk.method = "POST"\nwrk.body = [[${s.body}]]\nwrk.headers["Content-Type"] = "${s.contentType ?? 'application/json'}"\n`)
@@ -151,7 +154,10 @@ function wrk(port, scenario, seconds, pid) {
   const p99ms = p99 ? Number(p99[1]) * { us: 0.001, ms: 1, s: 1000 }[p99[2]] : NaN
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1]
   const requests = Number(/(\d+) requests in/.exec(out)?.[1])
-  return { rps, p99ms, errors: Number(errors ?? 0), cpuPerRequest: cpu / requests }
+  const transfer = /Transfer\/sec:\s+([\d.]+)(B|KB|MB|GB)/.exec(out)
+  const mbps = transfer ? Number(transfer[1]) * { B: 1 / 2 ** 20, KB: 1 / 1024, MB: 1, GB: 1024 }[transfer[2]] : NaN
+  const rssMiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024
+  return { rps, p99ms, errors: Number(errors ?? 0), cpuPerRequest: cpu / requests, mbps, rssMiB }
 }
 
 /** Opens `count` keep-alive connections, one request each, and returns the server's peak RSS in MiB. */
@@ -200,7 +206,8 @@ async function main() {
           const result = wrk(running.port, scenario, DURATION, running.child.pid)
           if (result.errors > 0) wrong.push(`${server.name} ${scenario}: ${result.errors} non-2xx answers under load`)
           ;((results[server.name] ??= {})[scenario] ??= []).push(result)
-          console.log(`round ${round} ${server.name.padEnd(9)} ${scenario.padEnd(11)} ${result.rps.toFixed(0).padStart(7)} req/s  p99 ${result.p99ms.toFixed(2)} ms  CPU ${result.cpuPerRequest.toFixed(1)} µs/req`)
+          const extra = SCENARIOS[scenario].bytes ? `  ${result.mbps.toFixed(0)} MiB/s  RSS ${result.rssMiB.toFixed(1)} MiB` : ''
+          console.log(`round ${round} ${server.name.padEnd(9)} ${scenario.padEnd(11)} ${result.rps.toFixed(0).padStart(7)} req/s  p99 ${result.p99ms.toFixed(2)} ms  CPU ${result.cpuPerRequest.toFixed(1)} µs/req${extra}`)
         }
       } finally {
         await stopServer(running)
@@ -254,8 +261,10 @@ function writeResults(results, rss, wrong) {
       const cpu = median(runs.map((r) => r.cpuPerRequest))
       let versus = fmt(ratio(results, server.name, scenario, 'fastify'))
       if (scenario === 'rust') versus = `${fmt(ratio(results, server.name, 'rust', 'hyper'))} × hyper`
+      if (scenario === 'download') versus = `${fmt(ratio(results, server.name, 'download', 'node:http'))} × node:http`
       if (scenario === 'middleware3' || scenario === 'native5' || scenario === 'upload64k') versus = `${fmt(ratio(results, server.name, scenario, 'armature', 'plaintext'))} × plaintext`
-      lines.push(`| ${server.name} | ${scenario} | ${fmt(rps, 0)} | ${versus} | ${fmt(p99)} | ${fmt(cpu, 1)} |`)
+      const rate = SCENARIOS[scenario].bytes ? ` (${fmt(median(runs.map((r) => r.mbps)), 0)} MiB/s, RSS after ${fmt(median(runs.map((r) => r.rssMiB)), 1)} MiB)` : ''
+      lines.push(`| ${server.name} | ${scenario}${rate} | ${fmt(rps, rps < 100 ? 1 : 0)} | ${versus} | ${fmt(p99)} | ${fmt(cpu, 1)} |`)
     }
   }
   lines.push('', `Peak RSS (VmHWM) after ${RSS_CONNECTIONS} keep-alive connections, MiB:`, '', '| server | MiB |', '|---|---:|')

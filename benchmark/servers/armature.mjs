@@ -1,3 +1,4 @@
+import { download, DOWNLOAD_BYTES } from './download.mjs'
 import { App, Compression, Cors, HttpResponse, Logger, RequestId, SecurityHeaders, get, post, scope } from '@armature/core'
 
 const pass = (name) => async (req, next) => (await next(req)).header(`x-${name}`, '1')
@@ -10,6 +11,7 @@ const app = App.new()
     const body = req.json()
     return { count: Object.keys(body).length, name: body.name }
   }))
+  .route('/download', get(() => new HttpResponse(download(), { headers: { 'content-length': String(DOWNLOAD_BYTES) } })))
   .route('/upload', post(async (req) => HttpResponse.text(String(req.body.length))))
   .route('/rust', get(HttpResponse.text('Hello, World!')))
   .service(scope('/mw').wrap(pass('a')).wrap(pass('b')).wrap(pass('c')).route('/', get(async () => HttpResponse.text('Hello, World!'))))

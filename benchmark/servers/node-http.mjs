@@ -1,4 +1,5 @@
 import http from 'node:http'
+import { download, DOWNLOAD_BYTES } from './download.mjs'
 
 const json = (res, value) => {
   res.writeHead(200, { 'content-type': 'application/json' })
@@ -22,6 +23,9 @@ http
         const body = JSON.parse(Buffer.concat(chunks).toString())
         json(res, { count: Object.keys(body).length, name: body.name })
       })
+    } else if (req.method === 'GET' && url.pathname === '/download') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': DOWNLOAD_BYTES })
+      download().pipe(res)
     } else {
       res.writeHead(404).end()
     }

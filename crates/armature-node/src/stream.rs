@@ -17,7 +17,7 @@ use crate::text::Pieces;
 /// The bytes a streamed response may hold before JS is told to wait: enough
 /// to keep a fast client's socket busy, small enough that ten thousand slow
 /// ones hold 640 MiB at most.
-pub(crate) const WINDOW: usize = 64 * 1024;
+pub(crate) const WINDOW: usize = 256 * 1024;
 
 /// Slots of a `write` record: the id's low and high 32 bits, the kind (see
 /// the `CHUNK_*` and `END_*` codes; replaced by the outcome), and the text's
