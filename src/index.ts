@@ -33,6 +33,7 @@ export {
 } from './middleware.js'
 export { Request, type QueryValue } from './request.js'
 export type { StreamSource } from './streams.js'
+export type { SseEvent, SseOptions } from './sse.js'
 export { HttpError, HttpResponse, type Body, type CacheControl, type HttpErrorOptions, type ResponseInit } from './response.js'
 export type { CookieOptions, CookieSettings } from './cookies.js'
 export {

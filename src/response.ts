@@ -1,5 +1,6 @@
 import { setCookie, type CookieOptions } from './cookies.js'
 import { binding } from './native.js'
+import { sse, type SseEvent, type SseOptions } from './sse.js'
 import { isStreamSource, type StreamSource } from './streams.js'
 
 /** The reason phrase of a status, from the engine (node:http would cost ~2.5 MiB of memory to load). */
@@ -107,6 +108,21 @@ export class HttpResponse {
    */
   static stream(source: StreamSource, init?: ResponseInit): HttpResponse {
     return typed(new HttpResponse(source, init), ContentType.Bytes)
+  }
+
+  /**
+   * A Server-Sent Events stream: `text/event-stream`, not cached, not
+   * buffered by proxies. `source` yields events (`{ data, event?, id?, retry? }`,
+   * or a string as `data`; `data` that is not a string is sent as JSON, and
+   * each of its lines as a `data:` line); a comment goes out as a heartbeat
+   * whenever it is quiet for `heartbeat` (15 s). A line break in `event` or
+   * `id` fails the stream (the response is aborted) rather than reach the wire.
+   *
+   * @example
+   * app.route('/events', get((req) => HttpResponse.sse(ticker(req.signal), { heartbeat: '15s' })))
+   */
+  static sse(source: AsyncIterable<SseEvent | string>, options?: SseOptions): HttpResponse {
+    return sse(source, options)
   }
 
   /** A response without a body. @default status 204 */

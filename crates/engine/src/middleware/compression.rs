@@ -158,10 +158,13 @@ impl CompressionConfig {
             return false;
         };
         let media = media.split(';').next().unwrap_or("").trim();
+        // Server-Sent Events only when named: a proxy or client that buffers
+        // compressed output would hold events back.
+        let prefix_ok = !media.eq_ignore_ascii_case("text/event-stream");
         self.content_types.iter().any(|t| {
             let head = media.get(..t.len());
             head.is_some_and(|head| head.eq_ignore_ascii_case(t))
-                && (t.ends_with('/') || media.len() == t.len())
+                && ((prefix_ok && t.ends_with('/')) || media.len() == t.len())
         })
     }
 
@@ -347,5 +350,24 @@ mod tests {
         for (accept, expected) in cases {
             assert_eq!(compression.settings.choose(accept), expected, "{accept}");
         }
+    }
+
+    #[test]
+    fn leaves_server_sent_events_alone_unless_named() {
+        let typed = |media: &'static str| {
+            let mut response = Response::new(Body::from("x"));
+            response
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static(media));
+            response
+        };
+        let default = CompressionConfig::default();
+        assert!(default.compressible(&typed("text/plain; charset=utf-8")));
+        assert!(!default.compressible(&typed("text/event-stream; charset=utf-8")));
+        let named = CompressionConfig {
+            content_types: vec!["text/event-stream".to_owned()],
+            ..CompressionConfig::default()
+        };
+        assert!(named.compressible(&typed("text/event-stream")));
     }
 }
