@@ -9,6 +9,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, Response, Uri, Version};
 use tokio::sync::oneshot;
 
+use crate::inlet::Inlet;
 use crate::server::Pending;
 use crate::Body;
 
@@ -58,8 +59,12 @@ pub struct Call {
     pub headers: HeaderMap,
     /// Percent-decoded path parameters, in the order of the route's names.
     pub params: Vec<String>,
-    /// The whole request body, within the body-size limit.
+    /// The whole request body, within the body-size limit; empty when the
+    /// route streams its body (see [`Call::body_stream`]).
     pub body: Bytes,
+    /// The body as it arrives, on a route marked
+    /// [`crate::middleware::StreamBody`].
+    pub body_stream: Option<Inlet>,
     /// The client's address.
     pub remote_addr: SocketAddr,
     pub(crate) reply: oneshot::Sender<Response<Body>>,

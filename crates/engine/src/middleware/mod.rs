@@ -35,8 +35,8 @@ pub(crate) use logger::flush as flush_logs;
 pub use logger::{Destination, LogLevel, Logger, LoggerConfig};
 pub use rate_limit::{Algorithm, ClientAddr, Decision, RateLimit, RateLimitConfig, RateLimitKey};
 pub use request_id::{RequestId, RequestIdConfig};
-pub use route_limits::{BodyLimit, Timeout};
-pub(crate) use route_limits::{BodySize, HandlerTime};
+pub use route_limits::{BodyLimit, StreamBody, Timeout};
+pub(crate) use route_limits::{BodySize, HandlerTime, Streamed};
 pub use security_headers::{
     default_policy, SecurityHeaders, SecurityHeadersConfig, StrictTransportSecurity,
 };

@@ -78,6 +78,23 @@ impl Layer for Timeout {
     }
 }
 
+/// Hands the routes it wraps their request body as it arrives, through an
+/// [`crate::inlet::Inlet`], instead of reading it whole first: `bodySize`
+/// does not apply to them (a [`BodyLimit`] does, as bytes arrive).
+#[derive(Debug, Default)]
+pub struct StreamBody;
+
+/// Set on a request whose route streams its body.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Streamed;
+
+impl Layer for StreamBody {
+    fn before(&self, request: &mut Parts) -> Flow {
+        request.extensions.insert(Streamed);
+        Flow::Next(None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

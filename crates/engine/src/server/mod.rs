@@ -4,6 +4,7 @@
 mod connection;
 mod load;
 mod service;
+mod upload;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};

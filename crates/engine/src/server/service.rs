@@ -17,8 +17,11 @@ use hyper::body::Body as HttpBody;
 use tokio::sync::oneshot;
 
 use super::load::Load;
+use super::load::Pending;
+use super::upload::{self, Feed};
 use crate::dispatch::Claim;
-use crate::middleware::{self, After, BodySize, HandlerTime};
+use crate::inlet::Inlet;
+use crate::middleware::{self, After, BodySize, HandlerTime, Streamed};
 use crate::problem::problem;
 use crate::routing::{Endpoint, Resolution};
 use crate::{App, Body, Call, Dispatch, Ended};
@@ -34,8 +37,11 @@ pub(crate) struct Shared {
 }
 
 /// A request body the pipeline can read: hyper's, or a complete one handed in.
-pub(crate) trait RequestBody: HttpBody<Data = Bytes, Error: Into<BoxError>> + Send {}
-impl<B: HttpBody<Data = Bytes, Error: Into<BoxError>> + Send> RequestBody for B {}
+pub(crate) trait RequestBody:
+    HttpBody<Data = Bytes, Error: Into<BoxError>> + Send + Unpin + 'static
+{
+}
+impl<B: HttpBody<Data = Bytes, Error: Into<BoxError>> + Send + Unpin + 'static> RequestBody for B {}
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -259,10 +265,10 @@ async fn answer<B: RequestBody>(
         Endpoint::External(endpoint) => *endpoint,
     };
     // Route middleware may have replaced the body limit and the handler's time.
-    let body_size = parts
-        .extensions
-        .get::<BodySize>()
-        .map_or(limits.body_size, |size| size.0);
+    let streamed = parts.extensions.get::<Streamed>().is_some();
+    // A streamed body is never buffered: only a route's BodyLimit holds it.
+    let route_limit = parts.extensions.get::<BodySize>().map(|size| size.0);
+    let body_size = route_limit.unwrap_or(limits.body_size);
     let request_timeout = parts
         .extensions
         .get::<HandlerTime>()
@@ -274,15 +280,30 @@ async fn answer<B: RequestBody>(
     let RequestBodyState::Unread(unread) = std::mem::replace(body, RequestBodyState::Cut) else {
         unreachable!("the body is read here only");
     };
-    if unread
-        .size_hint()
-        .exact()
-        .is_some_and(|length| length > body_size as u64)
-    {
+    let limit = if streamed {
+        route_limit
+    } else {
+        Some(body_size)
+    };
+    if let Some(limit) = limit.filter(|&limit| {
+        unread
+            .size_hint()
+            .exact()
+            .is_some_and(|length| length > limit as u64)
+    }) {
         // Refused unread; `settle_body` keeps the connection in step.
         *body = RequestBodyState::Unread(unread);
-        let detail = format!("the request body is larger than {body_size} bytes");
+        let detail = format!("the request body is larger than {limit} bytes");
         return problem(StatusCode::PAYLOAD_TOO_LARGE, Some(&detail), &path);
+    }
+    if streamed {
+        let call = CallHead {
+            endpoint,
+            parts,
+            params: values,
+            remote_addr,
+        };
+        return answer_streamed(shared, call, unread, body, limit, request_timeout).await;
     }
     let body = match read_body(unread, body_size, limits.body_timeout).await {
         Ok(read) => {
@@ -306,36 +327,70 @@ async fn answer<B: RequestBody>(
     let Some(pending) = shared.load.admit(limits.max_pending) else {
         return busy(shared, &path);
     };
+    let head = CallHead {
+        endpoint,
+        parts,
+        params: values,
+        remote_addr,
+    };
+    let (answer, unanswered) = send(shared, head, body, None, pending);
+    let claim = unanswered.claim.clone();
+    let waited = wait(answer, &claim, limits.max_queue_delay, request_timeout).await;
+    conclude(shared, waited, unanswered, &path, request_timeout)
+}
+
+/// What a call carries besides its body.
+struct CallHead {
+    endpoint: u32,
+    parts: Parts,
+    params: Vec<String>,
+    remote_addr: SocketAddr,
+}
+
+/// Hands a call to the dispatcher; the guard reports it as ended unless its
+/// answer comes (on the timeout, or when hyper drops the request's future
+/// because the client left).
+fn send<'a>(
+    shared: &'a Shared,
+    head: CallHead,
+    body: Bytes,
+    body_stream: Option<Inlet>,
+    pending: Pending,
+) -> (oneshot::Receiver<Response<Body>>, Unanswered<'a>) {
     let (reply, answer) = oneshot::channel();
     let claim = Arc::new(Claim::default());
     shared.dispatch.dispatch(Call {
-        endpoint,
-        method: parts.method,
-        uri: parts.uri,
-        version: parts.version,
-        headers: parts.headers,
-        params: values,
+        endpoint: head.endpoint,
+        method: head.parts.method,
+        uri: head.parts.uri,
+        version: head.parts.version,
+        headers: head.parts.headers,
+        params: head.params,
         body,
-        remote_addr,
+        body_stream,
+        remote_addr: head.remote_addr,
         reply,
         claim: claim.clone(),
         _pending: pending,
     });
-    // Reports the call as ended unless its answer came: on the timeout below,
-    // or when hyper drops this future because the client left.
     let unanswered = Unanswered {
         claim,
         shared,
         why: Some(Ended::ClientGone),
     };
-    match wait(
-        answer,
-        &unanswered.claim,
-        limits.max_queue_delay,
-        request_timeout,
-    )
-    .await
-    {
+    (answer, unanswered)
+}
+
+/// The response for how the wait for a handler ended.
+fn conclude(
+    shared: &Shared,
+    waited: Waited,
+    unanswered: Unanswered<'_>,
+    path: &str,
+    request_timeout: Duration,
+) -> Response<Body> {
+    let limits = &shared.app.limits;
+    match waited {
         Waited::Answer(response) => {
             unanswered.answered();
             response
@@ -343,14 +398,14 @@ async fn answer<B: RequestBody>(
         Waited::Stopped => problem(
             StatusCode::SERVICE_UNAVAILABLE,
             Some("the server stopped before the handler answered"),
-            &path,
+            path,
         ),
         Waited::Stale => {
             let why = format!(
                 "the server is busy: the request waited {} ms for its handler",
                 limits.max_queue_delay.as_millis()
             );
-            shared.load.shed(&why, limits.retry_after, &path)
+            shared.load.shed(&why, limits.retry_after, path)
         }
         Waited::TimedOut => {
             unanswered.timed_out();
@@ -358,9 +413,72 @@ async fn answer<B: RequestBody>(
                 "the handler did not answer within {} ms",
                 request_timeout.as_millis()
             );
-            problem(StatusCode::SERVICE_UNAVAILABLE, Some(&detail), &path)
+            problem(StatusCode::SERVICE_UNAVAILABLE, Some(&detail), path)
         }
     }
+}
+
+/// A call on a route that streams its body: the handler gets it at once,
+/// and the body is fed to it as it arrives while the engine waits for the
+/// answer. Once answered with a whole body the rest is discarded under the
+/// early-answer rules; answered with a stream, it goes on feeding the
+/// handler, which may still be reading.
+async fn answer_streamed<B: RequestBody>(
+    shared: &Shared,
+    head: CallHead,
+    unread: B,
+    body: &mut RequestBodyState<B>,
+    limit: Option<usize>,
+    request_timeout: Duration,
+) -> Response<Body> {
+    let limits = &shared.app.limits;
+    let path = head.parts.uri.path().to_owned();
+    let Some(pending) = shared.load.admit(limits.max_pending) else {
+        *body = RequestBodyState::Unread(unread);
+        return busy(shared, &path);
+    };
+    let inlet = Inlet::new(upload::WINDOW);
+    let mut feed = Feed::new(unread, inlet.clone(), limit, limits.body_timeout);
+    let (answer, unanswered) = send(shared, head, Bytes::new(), Some(inlet.clone()), pending);
+    let claim = unanswered.claim.clone();
+    let waited = {
+        let mut waiting = std::pin::pin!(wait(
+            answer,
+            &claim,
+            limits.max_queue_delay,
+            request_timeout
+        ));
+        loop {
+            tokio::select! {
+                waited = &mut waiting => break Ok(waited),
+                fed = feed.step(), if !feed.done() => {
+                    if let Err(cut) = fed {
+                        break Err(cut);
+                    }
+                }
+            }
+        }
+    };
+    let waited = match waited {
+        Ok(waited) => waited,
+        Err(cut) => {
+            // Nothing was answered: the refusal is the answer, and the
+            // connection closes lingering (the rest may still be coming).
+            *body = RequestBodyState::Cut;
+            return problem(cut.status(), Some(&cut.detail()), &path);
+        }
+    };
+    let response = conclude(shared, waited, unanswered, &path, request_timeout);
+    if feed.done() {
+        *body = RequestBodyState::Read;
+    } else if response.body().is_stream() && !inlet.released() {
+        tokio::spawn(feed.run());
+        *body = RequestBodyState::Read;
+    } else {
+        inlet.release();
+        *body = RequestBodyState::Unread(feed.into_body());
+    }
+    response
 }
 
 /// The 503 for a request that finds `maxPending` requests pending.

@@ -1,0 +1,203 @@
+//! A request body handed to its handler as it arrives (a route marked with
+//! [`crate::middleware::StreamBody`]): the engine reads the socket only while
+//! the handler has taken enough of what came before, so a slow handler slows
+//! the client down instead of filling memory. The handler's side takes
+//! chunks without waiting, and is told when more have come.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use tokio::sync::Notify;
+
+/// The handler's end of a streamed request body.
+#[derive(Clone)]
+pub struct Inlet {
+    shared: Arc<Shared>,
+}
+
+/// What [`Inlet::take`] found.
+#[derive(Debug, Default)]
+pub struct Taken {
+    /// The chunks that had come, oldest first.
+    pub chunks: Vec<Bytes>,
+    /// Set once the body is over: `Ok` at its end, or why it was cut.
+    pub end: Option<Result<(), String>>,
+}
+
+/// Tells the handler's side that chunks have come (or the body ended).
+pub type Notifier = Box<dyn Fn() + Send + Sync>;
+
+struct Shared {
+    window: usize,
+    state: Mutex<State>,
+    /// Wakes the engine's reader when the handler took chunks or let go.
+    room: Notify,
+}
+
+#[derive(Default)]
+struct State {
+    chunks: VecDeque<Bytes>,
+    buffered: usize,
+    end: Option<Result<(), String>>,
+    /// The handler found nothing to take and waits to be told.
+    wanted: bool,
+    notifier: Option<Notifier>,
+    /// The handler let go of the body: what still comes is discarded.
+    released: bool,
+}
+
+impl Inlet {
+    /// An empty body that holds about `window` bytes the handler has not taken.
+    pub(crate) fn new(window: usize) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                window,
+                state: Mutex::new(State::default()),
+                room: Notify::new(),
+            }),
+        }
+    }
+
+    /// Takes what has come. When nothing has, and the body is not over, the
+    /// notifier runs once more comes.
+    pub fn take(&self) -> Taken {
+        let mut state = self.shared.lock();
+        let chunks: Vec<Bytes> = state.chunks.drain(..).collect();
+        state.buffered = 0;
+        let end = state.end.clone();
+        state.wanted = chunks.is_empty() && end.is_none();
+        drop(state);
+        if !chunks.is_empty() {
+            self.shared.room.notify_one();
+        }
+        Taken { chunks, end }
+    }
+
+    /// Sets what tells the handler's side that chunks have come.
+    pub fn notify_with(&self, notifier: Notifier) {
+        self.shared.lock().notifier = Some(notifier);
+    }
+
+    /// The handler is done with the body: the engine stops keeping it.
+    pub fn release(&self) {
+        let mut state = self.shared.lock();
+        state.released = true;
+        state.chunks.clear();
+        state.buffered = 0;
+        drop(state);
+        self.shared.room.notify_one();
+    }
+
+    /// Adds a chunk the engine read.
+    pub(crate) fn push(&self, chunk: Bytes) {
+        let mut state = self.shared.lock();
+        if state.released || chunk.is_empty() {
+            return;
+        }
+        state.buffered += chunk.len();
+        state.chunks.push_back(chunk);
+        self.shared.tell(state);
+    }
+
+    /// Ends the body: at its end, or cut short for `why`.
+    pub(crate) fn finish(&self, end: Result<(), String>) {
+        let mut state = self.shared.lock();
+        if state.end.is_none() {
+            state.end = Some(end);
+            self.shared.tell(state);
+        }
+    }
+
+    /// Whether the handler has room for more: it took enough, or let go.
+    pub(crate) fn has_room(&self) -> bool {
+        let state = self.shared.lock();
+        state.released || state.buffered < self.shared.window
+    }
+
+    /// Whether the handler let go of the body.
+    pub(crate) fn released(&self) -> bool {
+        self.shared.lock().released
+    }
+
+    /// Resolves once the handler has taken chunks or let go.
+    pub(crate) async fn room(&self) {
+        self.shared.room.notified().await;
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A holder that panicked leaves at worst a body cut short.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs the notifier if the handler waits for news; outside the lock.
+    fn tell(&self, mut state: MutexGuard<'_, State>) {
+        if !std::mem::take(&mut state.wanted) {
+            return;
+        }
+        let notifier = state.notifier.take();
+        drop(state);
+        if let Some(notify) = notifier {
+            notify();
+            self.lock().notifier.get_or_insert(notify);
+        }
+    }
+}
+
+impl std::fmt::Debug for Inlet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inlet").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn fills_to_its_window_and_tells_a_waiting_handler() {
+        let inlet = Inlet::new(8);
+        let told = Arc::new(AtomicUsize::new(0));
+        let counter = told.clone();
+        inlet.notify_with(Box::new(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }));
+        // Nothing yet: the handler now waits to be told.
+        let first = inlet.take();
+        assert!(first.chunks.is_empty() && first.end.is_none());
+        inlet.push(Bytes::from_static(b"abcd"));
+        assert_eq!(told.load(Ordering::SeqCst), 1);
+        assert!(inlet.has_room());
+        inlet.push(Bytes::from_static(b"efgh"));
+        assert_eq!(
+            told.load(Ordering::SeqCst),
+            1,
+            "told once until it takes again"
+        );
+        assert!(!inlet.has_room());
+        let taken = inlet.take();
+        assert_eq!(
+            taken.chunks,
+            [Bytes::from_static(b"abcd"), Bytes::from_static(b"efgh")]
+        );
+        assert!(inlet.has_room());
+        inlet.finish(Ok(()));
+        assert_eq!(inlet.take().end, Some(Ok(())));
+    }
+
+    #[test]
+    fn a_released_body_discards_what_comes() {
+        let inlet = Inlet::new(4);
+        inlet.push(Bytes::from_static(b"abcdef"));
+        assert!(!inlet.has_room());
+        inlet.release();
+        assert!(inlet.released() && inlet.has_room());
+        inlet.push(Bytes::from_static(b"more"));
+        assert!(inlet.take().chunks.is_empty());
+    }
+}

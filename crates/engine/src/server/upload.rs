@@ -1,0 +1,134 @@
+//! A request body fed to its handler as it arrives ([`crate::inlet`]): read
+//! from the socket only while the handler has room, held to the route's
+//! `BodyLimit` as bytes come, and timed by `bodyTimeout` only while the
+//! engine waits on the socket, never while the handler holds the body back.
+
+use std::time::{Duration, Instant};
+
+use http::StatusCode;
+use http_body_util::BodyExt;
+
+use super::service::RequestBody;
+use crate::inlet::Inlet;
+
+/// Bytes a handler may leave untaken before the engine stops reading.
+pub(crate) const WINDOW: usize = 256 * 1024;
+
+/// Why feeding stopped before the body's end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cut {
+    /// More than the route's `BodyLimit`.
+    TooLarge(usize),
+    /// The client took longer than `bodyTimeout` to send it.
+    TooSlow(Duration),
+    /// The connection broke.
+    Broken,
+}
+
+impl Cut {
+    /// The answer to give when nothing was answered yet.
+    pub(crate) fn status(self) -> StatusCode {
+        match self {
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooSlow(_) => StatusCode::REQUEST_TIMEOUT,
+            Self::Broken => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    pub(crate) fn detail(self) -> String {
+        match self {
+            Self::TooLarge(limit) => format!("the request body is larger than {limit} bytes"),
+            Self::TooSlow(time) => format!(
+                "the request body did not arrive within {} ms",
+                time.as_millis()
+            ),
+            Self::Broken => "the request body could not be read".to_owned(),
+        }
+    }
+}
+
+/// Feeds one body into its inlet.
+pub(crate) struct Feed<B> {
+    body: B,
+    inlet: Inlet,
+    limit: Option<usize>,
+    read: usize,
+    timeout: Duration,
+    /// What is left of `timeout`.
+    budget: Duration,
+    done: bool,
+}
+
+impl<B: RequestBody> Feed<B> {
+    pub(crate) fn new(body: B, inlet: Inlet, limit: Option<usize>, timeout: Duration) -> Self {
+        Self {
+            body,
+            inlet,
+            limit,
+            read: 0,
+            timeout,
+            budget: timeout,
+            done: false,
+        }
+    }
+
+    /// Whether the body has been read to its end (or cut).
+    pub(crate) fn done(&self) -> bool {
+        self.done
+    }
+
+    /// Gives the body back, for the early-answer rules.
+    pub(crate) fn into_body(self) -> B {
+        self.body
+    }
+
+    /// Moves one chunk from the socket to the handler, or waits for the
+    /// handler to make room. On a cut, the handler's side learns why.
+    pub(crate) async fn step(&mut self) -> Result<(), Cut> {
+        if !self.inlet.has_room() {
+            // The handler holds the body back: no clock runs.
+            self.inlet.room().await;
+            return Ok(());
+        }
+        let started = Instant::now();
+        let frame = tokio::time::timeout(self.budget, self.body.frame()).await;
+        self.budget = self.budget.saturating_sub(started.elapsed());
+        let cut = match frame {
+            Err(_) => Cut::TooSlow(self.timeout),
+            Ok(None) => {
+                self.done = true;
+                self.inlet.finish(Ok(()));
+                return Ok(());
+            }
+            Ok(Some(Err(_))) => Cut::Broken,
+            Ok(Some(Ok(frame))) => {
+                let Ok(data) = frame.into_data() else {
+                    // Trailers carry nothing for the handler.
+                    return Ok(());
+                };
+                self.read += data.len();
+                match self.limit {
+                    Some(limit) if self.read > limit => Cut::TooLarge(limit),
+                    _ => {
+                        self.inlet.push(data);
+                        return Ok(());
+                    }
+                }
+            }
+        };
+        self.done = true;
+        self.inlet.finish(Err(cut.detail()));
+        Err(cut)
+    }
+
+    /// Feeds the rest of the body while the handler reads it (after it has
+    /// answered with a stream); stops when the handler lets go or the body
+    /// is cut, dropping the body (the connection closes).
+    pub(crate) async fn run(mut self) {
+        while !self.done && !self.inlet.released() {
+            if self.step().await.is_err() {
+                return;
+            }
+        }
+    }
+}
