@@ -92,6 +92,14 @@ export declare class NativeServer {
    * calls get an empty body). The JS layer calls this at most once.
    */
   body(id: number): Buffer | null
+  /**
+   * Takes what has come of a streamed request body (a route with
+   * `{ stream: true }`): the chunks joined, or why it was cut; `state[0]`
+   * says where it stands (the codes are `request::pull`'s).
+   */
+  pull(id: number, state: Uint32Array): Buffer | string | null
+  /** JS is done with request `id`'s streamed body: the rest is discarded. */
+  release(id: number): void
   /** The body decoded as UTF-8 (invalid sequences become U+FFFD). */
   text(id: number): string | null
   /** Who sent the request, as the app's trusted proxies report it. */

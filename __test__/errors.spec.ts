@@ -96,7 +96,7 @@ describe('errors', () => {
 
   it('keeps error codes, README and types in sync', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
-    const codes = [...errorCodes(), 'ERR_ARMATURE_INVALID_RESPONSE', 'ERR_ARMATURE_REQUEST_FINISHED', 'ERR_ARMATURE_NO_BINARY', 'ERR_ARMATURE_CLIENT_GONE', 'ERR_ARMATURE_TIMEOUT', 'ERR_ARMATURE_SHUTDOWN']
+    const codes = [...errorCodes(), 'ERR_ARMATURE_INVALID_RESPONSE', 'ERR_ARMATURE_REQUEST_FINISHED', 'ERR_ARMATURE_NO_BINARY', 'ERR_ARMATURE_CLIENT_GONE', 'ERR_ARMATURE_TIMEOUT', 'ERR_ARMATURE_SHUTDOWN', 'ERR_ARMATURE_BODY_STREAMED', 'ERR_ARMATURE_BODY_CUT']
     for (const code of codes) expect(readme, code).toContain(`\`${code}\``)
     const documented = new Set(readme.match(/ERR_ARMATURE_[A-Z_]+/g))
     expect([...documented].sort()).toEqual([...codes].sort())

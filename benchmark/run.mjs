@@ -34,15 +34,17 @@ const SCENARIOS = {
   // A 64 KiB upload read through req.body: the Buffer JS gets and may write into.
   // 100 MiB streamed from a Node Readable, a few clients at a time: MB/s, and the server's memory after.
   download: { method: 'GET', path: '/download', type: 'application/octet-stream', bytes: 100 * 1024 * 1024, connections: 4 },
+  // 100 MiB streamed in, counted by the handler as it arrives: MB/s.
+  ingest: { method: 'POST', path: '/ingest', uploadBytes: 100 * 1024 * 1024, contentType: 'application/octet-stream', type: 'text/plain', text: String(100 * 1024 * 1024), connections: 4 },
   upload64k: { method: 'POST', path: '/upload', body: 'x'.repeat(64 * 1024), contentType: 'application/octet-stream', type: 'text/plain', text: String(64 * 1024) },
 }
 const COMMON = ['plaintext', 'json', 'params', 'echo']
 const node = (file) => [process.execPath, path.join(here, 'servers', file)]
 const SERVERS = [
-  { name: 'armature', command: node('armature.mjs'), scenarios: [...COMMON, 'rust', 'middleware3', 'native5', 'upload64k', 'download'] },
+  { name: 'armature', command: node('armature.mjs'), scenarios: [...COMMON, 'rust', 'middleware3', 'native5', 'upload64k', 'download', 'ingest'] },
   { name: 'uws', command: node('uws.mjs'), scenarios: COMMON },
-  { name: 'node:http', command: node('node-http.mjs'), scenarios: [...COMMON, 'download'] },
-  { name: 'fastify', command: node('fastify.mjs'), scenarios: [...COMMON, 'download'] },
+  { name: 'node:http', command: node('node-http.mjs'), scenarios: [...COMMON, 'download', 'ingest'] },
+  { name: 'fastify', command: node('fastify.mjs'), scenarios: [...COMMON, 'download', 'ingest'] },
   { name: 'express', command: node('express.mjs'), scenarios: COMMON },
   { name: 'hono', command: node('hono.mjs'), scenarios: COMMON },
   { name: 'hyper', command: [path.join(root, 'target/release/examples/hyper_baseline')], scenarios: ['rust'] },
@@ -94,7 +96,8 @@ async function stopServer({ child }) {
 /** One request on a fresh connection: wrk runs synchronously, so pooled sockets would go stale. */
 function request(port, s) {
   return new Promise((resolve, reject) => {
-    const headers = s.body ? { 'content-type': s.contentType ?? 'application/json', 'content-length': Buffer.byteLength(s.body) } : {}
+    const body = s.uploadBytes ? Buffer.alloc(s.uploadBytes, 'u') : s.body
+    const headers = body ? { 'content-type': s.contentType ?? 'application/json', 'content-length': Buffer.byteLength(body) } : {}
     const req = http.request({ host: '127.0.0.1', port, method: s.method, path: s.path, agent: false, headers }, (res) => {
       let text = ''
       let bytes = 0
@@ -103,7 +106,7 @@ function request(port, s) {
       res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'] ?? '', text, bytes }))
     })
     req.on('error', reject)
-    req.end(s.body)
+    req.end(body)
   })
 }
 
@@ -142,7 +145,8 @@ function wrk(port, scenario, seconds, pid) {
   const args = ['-c', '1', 'wrk', '-t1', `-c${s.connections ?? CONNECTIONS}`, `-d${seconds}s`, '--latency']
   if (s.method === 'POST') {
     const script = path.join(luaDir, `${scenario}.lua`)
-    writeFileSync(script, `wrk.method = "POST"\nwrk.body = [[${s.body}]]\nwrk.headers["Content-Type"] = "${s.contentType ?? 'application/json'}"\n`)
+    const body = s.uploadBytes ? `string.rep("u", ${s.uploadBytes})` : `[[${s.body}]]`
+    writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${body}\nwrk.headers["Content-Type"] = "${s.contentType ?? 'application/json'}"\n`)
     args.push('-s', script)
   }
   args.push(`http://127.0.0.1:${port}${s.path}`)
@@ -206,7 +210,8 @@ async function main() {
           const result = wrk(running.port, scenario, DURATION, running.child.pid)
           if (result.errors > 0) wrong.push(`${server.name} ${scenario}: ${result.errors} non-2xx answers under load`)
           ;((results[server.name] ??= {})[scenario] ??= []).push(result)
-          const extra = SCENARIOS[scenario].bytes ? `  ${result.mbps.toFixed(0)} MiB/s  RSS ${result.rssMiB.toFixed(1)} MiB` : ''
+          const moved = SCENARIOS[scenario].bytes ?? SCENARIOS[scenario].uploadBytes
+          const extra = moved ? `  ${((result.rps * moved) / 2 ** 20).toFixed(0)} MiB/s  RSS ${result.rssMiB.toFixed(1)} MiB` : ''
           console.log(`round ${round} ${server.name.padEnd(9)} ${scenario.padEnd(11)} ${result.rps.toFixed(0).padStart(7)} req/s  p99 ${result.p99ms.toFixed(2)} ms  CPU ${result.cpuPerRequest.toFixed(1)} µs/req${extra}`)
         }
       } finally {
@@ -261,9 +266,10 @@ function writeResults(results, rss, wrong) {
       const cpu = median(runs.map((r) => r.cpuPerRequest))
       let versus = fmt(ratio(results, server.name, scenario, 'fastify'))
       if (scenario === 'rust') versus = `${fmt(ratio(results, server.name, 'rust', 'hyper'))} × hyper`
-      if (scenario === 'download') versus = `${fmt(ratio(results, server.name, 'download', 'node:http'))} × node:http`
+      if (scenario === 'download' || scenario === 'ingest') versus = `${fmt(ratio(results, server.name, scenario, 'node:http'))} × node:http`
       if (scenario === 'middleware3' || scenario === 'native5' || scenario === 'upload64k') versus = `${fmt(ratio(results, server.name, scenario, 'armature', 'plaintext'))} × plaintext`
-      const rate = SCENARIOS[scenario].bytes ? ` (${fmt(median(runs.map((r) => r.mbps)), 0)} MiB/s, RSS after ${fmt(median(runs.map((r) => r.rssMiB)), 1)} MiB)` : ''
+      const moved = SCENARIOS[scenario].bytes ?? SCENARIOS[scenario].uploadBytes
+      const rate = moved ? ` (${fmt((rps * moved) / 2 ** 20, 0)} MiB/s, RSS after ${fmt(median(runs.map((r) => r.rssMiB)), 1)} MiB)` : ''
       lines.push(`| ${server.name} | ${scenario}${rate} | ${fmt(rps, rps < 100 ? 1 : 0)} | ${versus} | ${fmt(p99)} | ${fmt(cpu, 1)} |`)
     }
   }

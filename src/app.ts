@@ -344,16 +344,17 @@ export class App<D extends object = Record<never, never>> {
           continue
         }
         const layers = engine.map((m) => m.spec)
+        if (entry.stream) layers.push({ kind: 'streamBody', options: {} })
         const run = js.map((m): Middleware<any> => {
           if (!isNative(m)) return m
           const index = inlined.push(m.spec) - 1
           return m.keyOf ? inlineRateLimit(index, m.keyOf) : inline(index)
         })
         const names = table.route(entry.methods, path, endpoints.length, layers)
-        endpoints.push({ names, run: compose(run, target as Handler<any, any>) })
+        endpoints.push({ names, run: compose(run, target as Handler<any, any>), stream: entry.stream })
       }
     }
-    const context = { data: this.#data, secrets: this.#secrets, signals: new Map<number, AbortController>() }
+    const context = { data: this.#data, secrets: this.#secrets, signals: new Map<number, AbortController>(), readers: new Map<number, () => void>() }
     return { table, dispatcher: new Dispatcher(endpoints, context, this.#onError ?? defaultError), inline: inlined }
   }
 

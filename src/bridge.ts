@@ -11,6 +11,8 @@ export type HandlerResult = HttpResponse | string | Uint8Array | StreamSource | 
 export interface Endpoint {
   run: (req: Request<any, any>) => unknown
   names: readonly string[]
+  /** The route streams its request body (`{ stream: true }`). */
+  stream: boolean
 }
 
 /** Turns a thrown value into the response for it. */
@@ -20,7 +22,7 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as 
 const EMPTY: readonly string[] = []
 
 /** The array layouts of `NativeServer.drain` and `respond` (see bridge.rs). */
-const DRAIN_HEADER = 4
+const DRAIN_HEADER = 5
 const ABORTED_RECORD = 3
 const ROOM_RECORD = 2
 const DRAIN_RECORD = 5
@@ -114,6 +116,16 @@ export class Dispatcher {
         this.#streams.room((inbox[slot] as number) + (inbox[slot + 1] as number) * HIGH)
         slot += ROOM_RECORD
       }
+      for (let n = inbox[4] as number; n > 0; n--) {
+        const id = (inbox[slot] as number) + (inbox[slot + 1] as number) * HIGH
+        const readers = this.#context.readers
+        const wake = readers.get(id)
+        if (wake !== undefined) {
+          readers.delete(id)
+          wake()
+        }
+        slot += ROOM_RECORD
+      }
       let at = 0
       for (let n = 0; n < count; n++) {
         const id = (inbox[slot] as number) + (inbox[slot + 1] as number) * HIGH
@@ -142,7 +154,7 @@ export class Dispatcher {
         } else {
           method = METHODS[code] as string
         }
-        this.#run(endpoint, new Request(this.native, id, method, url, names, values, this.#context))
+        this.#run(endpoint, new Request(this.native, id, method, url, names, values, this.#context, endpoint.stream))
       }
     } while (inbox[1] === 1)
     this.#flush()
@@ -233,6 +245,8 @@ export class Dispatcher {
     }
     req.done = true
     this.#context.signals.delete(req.slot)
+    // A whole answer ends the request: what is left of a streamed body is discarded.
+    if (req.streamed) this.native.release(req.slot)
     this.#queue(req.slot, status, type, headers, body)
   }
 

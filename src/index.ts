@@ -51,6 +51,7 @@ export {
   type Middleware,
   type ParamNames,
   type Params,
+  type RouteOptions,
   type Target,
 } from './routing.js'
 export { Server, type CloseOptions, type ServerStats } from './server.js'

@@ -18,6 +18,8 @@ export interface RequestContext {
   secrets: readonly string[] | undefined
   /** The controllers of the `req.signal`s made, by request id, until answered. */
   signals: Map<number, AbortController>
+  /** What wakes a `req.stream()` waiting for chunks, by request id. */
+  readers: Map<number, () => void>
 }
 
 /** Why a request ended, as the engine reports it, by its code (0 is "still waiting"). */
@@ -95,6 +97,8 @@ export class Request<Params extends Record<string, string> = Record<string, stri
   readonly method: string
   /** @internal set once the response is on its way. */
   done = false
+  /** @internal the route streams its body (`{ stream: true }`). */
+  readonly streamed: boolean
   /** @internal the engine's id for this request. */
   readonly slot: number
   readonly #native: NativeServer
@@ -118,7 +122,9 @@ export class Request<Params extends Record<string, string> = Record<string, stri
     names: readonly string[],
     values: readonly string[],
     context: RequestContext,
+    streamed = false,
   ) {
+    this.streamed = streamed
     this.#native = native
     this.slot = id
     this.method = method
@@ -340,6 +346,7 @@ export class Request<Params extends Record<string, string> = Record<string, stri
   get body(): Buffer {
     if (this.#body === undefined) {
       this.#check()
+      if (this.streamed) throw streamedBody()
       this.#body = this.#native.body(this.slot) ?? Buffer.alloc(0)
     }
     return this.#body
@@ -349,7 +356,72 @@ export class Request<Params extends Record<string, string> = Record<string, stri
   text(): string {
     if (this.#body !== undefined) return this.#body.toString('utf8')
     this.#check()
+    if (this.streamed) throw streamedBody()
     return this.#native.text(this.slot) ?? ''
+  }
+
+  /**
+   * The body as it arrives, in chunks: on a route declared with
+   * `{ stream: true }` they come as the client sends them, and the engine
+   * reads the socket only while this iterator has taken what came before
+   * (256 KiB at most are left waiting), so a slow handler slows the client
+   * rather than filling memory. On any other route it yields the body
+   * already read. Throws `ERR_ARMATURE_BODY_CUT` when the body is cut short
+   * (over a `BodyLimit`, slower than `bodyTimeout`, or the connection broke).
+   * Read it once.
+   *
+   * @example
+   * app.route('/ingest', post(async (req) => {
+   *   let bytes = 0
+   *   for await (const chunk of req.stream()) bytes += chunk.length
+   *   return { bytes }
+   * }, { stream: true }))
+   */
+  stream(): AsyncIterableIterator<Buffer> {
+    if (!this.streamed) {
+      const body = this.body
+      return (async function* () {
+        if (body.length > 0) yield body
+      })()
+    }
+    return this.#chunks()
+  }
+
+  /** `req.stream()` as a web `ReadableStream` of bytes, for APIs that take one. */
+  readable(): ReadableStream<Uint8Array> {
+    const chunks = this.stream()
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { value, done } = await chunks.next()
+        if (done) controller.close()
+        else controller.enqueue(value)
+      },
+      async cancel() {
+        await chunks.return?.()
+      },
+    })
+  }
+
+  async *#chunks(): AsyncGenerator<Buffer> {
+    const native = this.#native
+    const readers = this.#context.readers
+    const id = this.slot
+    const state = new Uint32Array(1)
+    try {
+      for (;;) {
+        const pulled = native.pull(id, state)
+        const where = state[0] as number
+        if (where === 2) {
+          throw Object.assign(new Error(`the request body was cut short: ${String(pulled)}`), { code: 'ERR_ARMATURE_BODY_CUT' })
+        }
+        if (pulled != null) yield pulled as Buffer
+        if (where !== 0) return
+        if (pulled == null) await new Promise<void>((resolve) => readers.set(id, resolve))
+      }
+    } finally {
+      readers.delete(id)
+      native.release(id)
+    }
   }
 
   /** The body parsed as JSON; invalid JSON is answered with a 400 problem. */
@@ -362,4 +434,11 @@ export class Request<Params extends Record<string, string> = Record<string, stri
       throw new HttpError(400, `the request body is not valid JSON: ${why}`, { cause: error })
     }
   }
+}
+
+/** What `req.body` throws on a route that streams its body. */
+function streamedBody(): Error {
+  return Object.assign(new Error('this route streams its request body ({ stream: true }): read it with req.stream()'), {
+    code: 'ERR_ARMATURE_BODY_STREAMED',
+  })
 }

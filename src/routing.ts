@@ -1,7 +1,9 @@
 import type { Request } from './request.js'
 import type { HandlerResult } from './bridge.js'
 import type { AnyMiddleware } from './middleware.js'
+import { checkOptions, type Shape } from './options.js'
 import { HttpResponse } from './response.js'
+import { isStreamSource } from './streams.js'
 
 /** Names of the parameters in a route path: `'/users/:id/*rest'` → `'id' | 'rest'`. */
 export type ParamNames<Path extends string> = Path extends `${string}:${infer Name}/${infer Rest}`
@@ -41,10 +43,24 @@ export type Middleware<D = any> = (
 /** A handler function, or a constant response that the engine serves without calling JS. */
 export type Target<P extends Record<string, string>, D> = Handler<P, D> | HttpResponse
 
+/** Options of one route's handler: `post(ingest, { stream: true })`. */
+export interface RouteOptions {
+  /**
+   * Hand the handler its request body as it arrives (`req.stream()`), not
+   * read whole first: `limits.bodySize` does not apply, a `BodyLimit` does.
+   * @default false
+   */
+  stream?: boolean
+}
+
+const ROUTE_OPTIONS: Shape<RouteOptions> = { stream: 'boolean' }
+
 /** @internal one method entry of a `MethodRouter`. */
 export interface MethodEntry {
   methods: string[] | null
   target: Target<any, any>
+  /** The body streams to the handler (`{ stream: true }`). */
+  stream: boolean
 }
 
 /**
@@ -57,46 +73,47 @@ export class MethodRouter<P extends Record<string, string> = Record<string, stri
   /** @internal */
   readonly middleware: AnyMiddleware<any>[] = []
 
-  #add(methods: string[] | null, target: Target<any, any>): this {
-    this.entries.push({ methods, target })
+  #add(methods: string[] | null, target: Target<any, any>, options: RouteOptions | undefined): this {
+    checkOptions('route options', options, ROUTE_OPTIONS)
+    this.entries.push({ methods, target, stream: options?.stream === true })
     return this
   }
 
   /** Handles GET (and, automatically, HEAD). */
-  get(target: Target<P, D>): this {
-    return this.#add(['GET'], target)
+  get(target: Target<P, D>, options?: RouteOptions): this {
+    return this.#add(['GET'], target, options)
   }
   /** Handles POST. */
-  post(target: Target<P, D>): this {
-    return this.#add(['POST'], target)
+  post(target: Target<P, D>, options?: RouteOptions): this {
+    return this.#add(['POST'], target, options)
   }
   /** Handles PUT. */
-  put(target: Target<P, D>): this {
-    return this.#add(['PUT'], target)
+  put(target: Target<P, D>, options?: RouteOptions): this {
+    return this.#add(['PUT'], target, options)
   }
   /** Handles PATCH. */
-  patch(target: Target<P, D>): this {
-    return this.#add(['PATCH'], target)
+  patch(target: Target<P, D>, options?: RouteOptions): this {
+    return this.#add(['PATCH'], target, options)
   }
   /** Handles DELETE. */
-  delete(target: Target<P, D>): this {
-    return this.#add(['DELETE'], target)
+  delete(target: Target<P, D>, options?: RouteOptions): this {
+    return this.#add(['DELETE'], target, options)
   }
   /** Handles HEAD explicitly (GET handlers already answer HEAD). */
-  head(target: Target<P, D>): this {
-    return this.#add(['HEAD'], target)
+  head(target: Target<P, D>, options?: RouteOptions): this {
+    return this.#add(['HEAD'], target, options)
   }
   /** Handles OPTIONS explicitly (otherwise answered with `Allow`). */
-  options(target: Target<P, D>): this {
-    return this.#add(['OPTIONS'], target)
+  options(target: Target<P, D>, options?: RouteOptions): this {
+    return this.#add(['OPTIONS'], target, options)
   }
   /** Handles the given methods, e.g. `on(['PROPFIND'], handler)`. */
-  on(methods: readonly string[], target: Target<P, D>): this {
-    return this.#add(methods.map((m) => m.toUpperCase()), target)
+  on(methods: readonly string[], target: Target<P, D>, options?: RouteOptions): this {
+    return this.#add(methods.map((m) => m.toUpperCase()), target, options)
   }
   /** Handles every method not handled explicitly on the same path. */
-  any(target: Target<P, D>): this {
-    return this.#add(null, target)
+  any(target: Target<P, D>, options?: RouteOptions): this {
+    return this.#add(null, target, options)
   }
   /** Adds middleware, JS or native, for this route only, inside the app's and scopes'. */
   wrap(middleware: AnyMiddleware<D>): this {
@@ -107,11 +124,12 @@ export class MethodRouter<P extends Record<string, string> = Record<string, stri
 
 type Starter = <P extends Record<string, string> = Record<string, string>, D = any>(
   target: Target<P, D>,
+  options?: RouteOptions,
 ) => MethodRouter<P, D>
 const starter =
   (method: 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head' | 'options' | 'any'): Starter =>
-  <P extends Record<string, string>, D>(target: Target<P, D>) =>
-    new MethodRouter<P, D>()[method](target)
+  <P extends Record<string, string>, D>(target: Target<P, D>, options?: RouteOptions) =>
+    new MethodRouter<P, D>()[method](target, options)
 
 /** A route answering GET (and HEAD). */
 export const get: Starter = starter('get')
@@ -162,5 +180,6 @@ export function toResponse(value: unknown): HttpResponse {
   if (value === undefined) return HttpResponse.empty()
   if (typeof value === 'string') return HttpResponse.text(value)
   if (value instanceof Uint8Array) return HttpResponse.bytes(value)
+  if (isStreamSource(value)) return HttpResponse.stream(value)
   return HttpResponse.json(value)
 }

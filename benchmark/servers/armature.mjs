@@ -12,6 +12,11 @@ const app = App.new()
     return { count: Object.keys(body).length, name: body.name }
   }))
   .route('/download', get(() => new HttpResponse(download(), { headers: { 'content-length': String(DOWNLOAD_BYTES) } })))
+  .route('/ingest', post(async (req) => {
+    let bytes = 0
+    for await (const chunk of req.stream()) bytes += chunk.length
+    return HttpResponse.text(String(bytes))
+  }, { stream: true }))
   .route('/upload', post(async (req) => HttpResponse.text(String(req.body.length))))
   .route('/rust', get(HttpResponse.text('Hello, World!')))
   .service(scope('/mw').wrap(pass('a')).wrap(pass('b')).wrap(pass('c')).route('/', get(async () => HttpResponse.text('Hello, World!'))))

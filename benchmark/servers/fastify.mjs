@@ -8,6 +8,13 @@ app.get('/users/:id', async (req) => ({ id: req.params.id, fields: String(req.qu
 app.get('/download', async (_req, reply) =>
   reply.type('application/octet-stream').header('content-length', DOWNLOAD_BYTES).send(download()),
 )
+// The body as the stream it arrives as, for /ingest.
+app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload))
+app.post('/ingest', async (req, reply) => {
+  let bytes = 0
+  for await (const chunk of req.body) bytes += chunk.length
+  return reply.type('text/plain').send(String(bytes))
+})
 app.post('/echo', async (req) => ({ count: Object.keys(req.body).length, name: req.body.name }))
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) })
 console.log('ready')

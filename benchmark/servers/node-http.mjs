@@ -23,6 +23,13 @@ http
         const body = JSON.parse(Buffer.concat(chunks).toString())
         json(res, { count: Object.keys(body).length, name: body.name })
       })
+    } else if (req.method === 'POST' && url.pathname === '/ingest') {
+      let bytes = 0
+      req.on('data', (chunk) => (bytes += chunk.length))
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/plain' })
+        res.end(String(bytes))
+      })
     } else if (req.method === 'GET' && url.pathname === '/download') {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': DOWNLOAD_BYTES })
       download().pipe(res)

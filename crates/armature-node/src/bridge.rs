@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use armature_engine::http::header::CONTENT_LENGTH;
 use armature_engine::http::{HeaderMap, Method, Response, StatusCode};
-use armature_engine::{problem, Batcher, Body, Bytes, Call, Ended};
+use armature_engine::{problem, Batcher, Body, Bytes, Call, Ended, News};
 use napi::bindgen_prelude::{Array, BufferSlice, Uint32ArraySlice};
 
 use crate::inflight::Inflight;
@@ -25,10 +25,10 @@ use crate::stream::Streams;
 use crate::text::{utf16_len, Pieces};
 
 /// Slots at the start of the `drain` array: the record count, whether more
-/// wait than fitted, and the counts of the aborted and room records that
-/// follow.
-const DRAIN_HEADER: usize = 4;
-/// Slots of a room record: the stream's id, low and high 32 bits.
+/// wait than fitted, and the counts of the aborted, room and readable records
+/// that follow.
+const DRAIN_HEADER: usize = 5;
+/// Slots of a room or readable record: the id, low and high 32 bits.
 const ROOM_RECORD: usize = 2;
 /// Slots of an aborted record: the id's low and high 32 bits and why
 /// ([`ended_code`]).
@@ -66,12 +66,10 @@ const BODY_STREAM: u32 = 3;
 #[derive(Default)]
 pub(crate) struct Intake {
     incoming: Vec<Call>,
-    ended: Vec<(u64, Ended)>,
+    news: News,
     /// Watched requests that ended, and streams the engine closed, for JS
     /// to abort their signals and cancel their sources.
     aborted: Vec<(u64, Ended)>,
-    /// Streams with room again.
-    room: Vec<u64>,
 }
 
 /// How JS learns why a request ended: 1 the client went away, 2 it timed
@@ -119,7 +117,7 @@ fn content_length(headers: &HeaderMap) -> Option<u64> {
 /// The returned text holds, per record, the URL, the parameters and the
 /// method name when 255, in that order. Lengths are UTF-16 code units.
 pub(crate) fn drain(
-    batcher: &Batcher,
+    batcher: &Arc<Batcher>,
     intake: &mut Intake,
     requests: &mut Inflight,
     streams: &mut Streams,
@@ -133,11 +131,15 @@ pub(crate) fn drain(
     }
     let Intake {
         incoming,
-        ended,
+        news,
         aborted,
-        room,
     } = intake;
-    batcher.drain(incoming, ended, room);
+    batcher.drain(incoming, news);
+    let News {
+        ended,
+        room,
+        readable,
+    } = news;
     // A stream the engine closed is always told: JS must cancel its source.
     ended.retain(|&(id, why)| {
         !(streams.close(id) && {
@@ -150,6 +152,8 @@ pub(crate) fn drain(
     let aborts = aborted.len().min(space / ABORTED_RECORD);
     space -= aborts * ABORTED_RECORD;
     let rooms = room.len().min(space / ROOM_RECORD);
+    space -= rooms * ROOM_RECORD;
+    let readables = readable.len().min(space / ROOM_RECORD);
     let mut slot = DRAIN_HEADER;
     for (id, why) in aborted.drain(..aborts) {
         meta[slot] = id as u32;
@@ -157,7 +161,7 @@ pub(crate) fn drain(
         meta[slot + 2] = ended_code(why);
         slot += ABORTED_RECORD;
     }
-    for id in room.drain(..rooms) {
+    for id in room.drain(..rooms).chain(readable.drain(..readables)) {
         meta[slot] = id as u32;
         meta[slot + 1] = (id >> 32) as u32;
         slot += ROOM_RECORD;
@@ -179,7 +183,7 @@ pub(crate) fn drain(
         let params = std::mem::take(&mut call.params);
         let method = METHODS.iter().position(|m| *m == call.method);
         let endpoint = call.endpoint;
-        let Some((id, call)) = requests.admit(call) else {
+        let Some((id, call)) = requests.admit(call, batcher) else {
             continue;
         };
         let url = call
@@ -206,10 +210,12 @@ pub(crate) fn drain(
         count += 1;
     }
     meta[0] = count;
-    meta[1] = u32::from(!incoming.is_empty() || !aborted.is_empty() || !room.is_empty());
+    let more = [aborted.is_empty(), room.is_empty(), readable.is_empty()];
+    meta[1] = u32::from(!incoming.is_empty() || more.contains(&false));
     meta[2] = aborts as u32;
     meta[3] = rooms as u32;
-    Ok((fits > 0 || aborts > 0 || rooms > 0).then_some(text))
+    meta[4] = readables as u32;
+    Ok((fits > 0 || aborts > 0 || rooms > 0 || readables > 0).then_some(text))
 }
 
 /// Answers requests. `meta[0]` is the number of records; each is: the

@@ -11,7 +11,11 @@ use std::time::{Duration, Instant};
 
 use armature_engine::http::StatusCode;
 use armature_engine::middleware::After;
-use armature_engine::{problem, Call, Ended, Slots};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use armature_engine::inlet::{Inlet, Taken};
+use armature_engine::{problem, Batcher, Call, Ended, Slots};
 
 /// How long a tombstone outlives the report that its request ended. The
 /// report comes at the request timeout at the latest, so a tombstone is gone
@@ -30,6 +34,12 @@ pub(crate) struct Pending {
 /// Requests handed to JS and not answered yet, by the id JS holds.
 #[derive(Default)]
 pub(crate) struct Inflight {
+    /// The streamed request bodies JS may still read, by request id (a
+    /// handler that answers with a stream may read on after its answer).
+    inlets: HashMap<u64, Inlet>,
+    /// Bodies of requests that ended, forgotten after `GRACE` unless JS read
+    /// their end first (a cut body's reason waits for the handler).
+    forget: VecDeque<(Instant, u64)>,
     // Boxed, so that a tombstone or a vacant slot is a few bytes; a
     // tombstone keeps why its request ended, for a signal made later.
     slots: Slots<Box<Pending>, Ended>,
@@ -53,7 +63,7 @@ fn id(id: i64) -> u64 {
 impl Inflight {
     /// Takes `call` in and returns its id, or `None` when nobody waits for
     /// it any more (it is dropped) or the table is full (it is answered 503).
-    pub(crate) fn admit(&mut self, call: Call) -> Option<(u64, &Call)> {
+    pub(crate) fn admit(&mut self, call: Call, batcher: &Arc<Batcher>) -> Option<(u64, &Call)> {
         let pending = Box::new(Pending {
             call,
             afters: Vec::new(),
@@ -74,6 +84,11 @@ impl Inflight {
             self.slots.remove(id);
             return None;
         }
+        if let Some(inlet) = self.slots.get(id).and_then(|p| p.call.body_stream.clone()) {
+            let batcher = batcher.clone();
+            inlet.notify_with(Box::new(move || batcher.readable(id)));
+            self.inlets.insert(id, inlet);
+        }
         self.slots.get(id).map(|pending| (id, &pending.call))
     }
 
@@ -86,7 +101,19 @@ impl Inflight {
         aborted: &mut Vec<(u64, Ended)>,
     ) {
         let now = Instant::now();
+        while let Some(&(deadline, id)) = self.forget.front() {
+            if deadline > now {
+                break;
+            }
+            self.forget.pop_front();
+            if let Some(inlet) = self.inlets.remove(&id) {
+                inlet.release();
+            }
+        }
         for (id, why) in ended {
+            if self.inlets.contains_key(&id) {
+                self.forget.push_back((now + GRACE, id));
+            }
             if let Some(pending) = self.slots.end(id, now + GRACE, why) {
                 if pending.watched {
                     aborted.push((id, why));
@@ -123,6 +150,25 @@ impl Inflight {
     /// ended or is unknown, whose answer is dropped.
     pub(crate) fn answer(&mut self, id: u64) -> Option<Call> {
         self.slots.remove(id).map(|pending| pending.call)
+    }
+
+    /// Takes the chunks of request `id`'s streamed body that have come;
+    /// `None` when it has none (any more). Forgets the body once it is over.
+    pub(crate) fn pull(&mut self, id: i64) -> Option<Taken> {
+        let id = self::id(id);
+        let taken = self.inlets.get(&id)?.take();
+        if taken.end.is_some() {
+            self.inlets.remove(&id);
+        }
+        Some(taken)
+    }
+
+    /// JS is done with request `id`'s streamed body: the engine discards
+    /// the rest.
+    pub(crate) fn release(&mut self, id: i64) {
+        if let Some(inlet) = self.inlets.remove(&self::id(id)) {
+            inlet.release();
+        }
     }
 
     /// Keeps inline middleware `index`'s response hook for request `id`.

@@ -6,7 +6,7 @@
 
 use armature_engine::http::Version;
 use armature_engine::proxy::TrustProxy;
-use napi::bindgen_prelude::{BufferSlice, Env};
+use napi::bindgen_prelude::{BufferSlice, Either, Env, Uint32ArraySlice};
 use napi_derive::napi;
 
 use crate::inflight::Inflight;
@@ -74,6 +74,41 @@ pub(crate) fn body<'env>(
     };
     let body = std::mem::take(&mut call.body);
     BufferSlice::copy_from(env, &body).map(Some)
+}
+
+/// Takes what has come of request `id`'s streamed body: the chunks joined
+/// into one Buffer JS owns (a copy, as for `body`), or why the body was cut.
+/// `state[0]` says where the body stands: 0 more may come (JS is told in a
+/// batch when it does), 1 it ended, 2 it was cut, 3 it is unknown or
+/// released.
+pub(crate) fn pull<'env>(
+    requests: &mut Inflight,
+    env: &'env Env,
+    id: i64,
+    mut state: Uint32ArraySlice,
+) -> napi::Result<Option<Either<BufferSlice<'env>, String>>> {
+    // SAFETY: JS waits for this call to return, so nothing else touches `state`.
+    #[allow(unsafe_code)]
+    let state = unsafe { state.as_mut() };
+    let Some(taken) = requests.pull(id) else {
+        state[0] = 3;
+        return Ok(None);
+    };
+    let (code, cut) = match taken.end {
+        None => (0, None),
+        Some(Ok(())) => (1, None),
+        Some(Err(why)) => (2, Some(why)),
+    };
+    state[0] = code;
+    if let Some(why) = cut {
+        return Ok(Some(Either::B(why)));
+    }
+    let chunk = match taken.chunks.as_slice() {
+        [] => return Ok(None),
+        [one] => BufferSlice::copy_from(env, one)?,
+        many => BufferSlice::copy_from(env, many.concat())?,
+    };
+    Ok(Some(Either::A(chunk)))
 }
 
 /// The body decoded as UTF-8 (invalid sequences become U+FFFD).

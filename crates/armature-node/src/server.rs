@@ -270,6 +270,28 @@ impl NativeServer {
         guard(|| request::body(&mut self.requests, env, id))
     }
 
+    /// Takes what has come of a streamed request body (a route with
+    /// `{ stream: true }`): the chunks joined, or why it was cut; `state[0]`
+    /// says where it stands (the codes are `request::pull`'s).
+    #[napi]
+    pub fn pull<'env>(
+        &mut self,
+        env: &'env Env,
+        id: i64,
+        state: Uint32ArraySlice,
+    ) -> Result<Option<Either<BufferSlice<'env>, String>>, CodedError> {
+        guard(|| request::pull(&mut self.requests, env, id, state))
+    }
+
+    /// JS is done with request `id`'s streamed body: the rest is discarded.
+    #[napi]
+    pub fn release(&mut self, id: i64) -> Result<(), CodedError> {
+        guard(|| -> Result<_, CodedError> {
+            self.requests.release(id);
+            Ok(())
+        })
+    }
+
     /// The body decoded as UTF-8 (invalid sequences become U+FFFD).
     #[napi]
     pub fn text(&self, id: i64) -> Result<Option<String>, CodedError> {

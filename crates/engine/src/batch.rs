@@ -21,6 +21,17 @@ pub const MAX_DELAY: Duration = Duration::from_millis(1);
 
 type Wake = Box<dyn Fn() + Send + Sync>;
 
+/// What the consumer hears besides new calls, by the ids it gave.
+#[derive(Debug, Default)]
+pub struct News {
+    /// Claimed calls that ended without an answer, and why.
+    pub ended: Vec<(u64, Ended)>,
+    /// Streamed response bodies with room again.
+    pub room: Vec<u64>,
+    /// Streamed request bodies with new chunks.
+    pub readable: Vec<u64>,
+}
+
 /// Queues calls and wakes the consumer once per batch; the consumer takes the
 /// batch with [`Batcher::drain`].
 pub struct Batcher {
@@ -41,13 +52,15 @@ struct Queue {
     ended: Vec<(u64, Ended)>,
     /// Ids whose streamed body has room again.
     room: Vec<u64>,
+    /// Ids whose streamed request body has new chunks.
+    readable: Vec<u64>,
     /// When the oldest call in `calls` was queued.
     since: Option<Instant>,
 }
 
 impl Queue {
     fn len(&self) -> usize {
-        self.calls.len() + self.ended.len() + self.room.len()
+        self.calls.len() + self.ended.len() + self.room.len() + self.readable.len()
     }
 }
 
@@ -83,6 +96,7 @@ impl Batcher {
                 calls: Vec::with_capacity(MAX_BATCH),
                 ended: Vec::new(),
                 room: Vec::new(),
+                readable: Vec::new(),
                 since: None,
             }),
             woken: AtomicBool::new(false),
@@ -92,17 +106,23 @@ impl Batcher {
         })
     }
 
-    /// Moves every queued call into `calls`, the ids of calls that ended
-    /// unanswered into `ended`, and those of streams with room into `room`.
-    /// The consumer calls this when woken; what is queued after it triggers
-    /// a new wake.
-    pub fn drain(&self, calls: &mut Vec<Call>, ended: &mut Vec<(u64, Ended)>, room: &mut Vec<u64>) {
+    /// Moves every queued call into `calls`, and the ids reported since into
+    /// `news`. The consumer calls this when woken; what is queued after it
+    /// triggers a new wake.
+    pub fn drain(&self, calls: &mut Vec<Call>, news: &mut News) {
         self.woken.store(false, Ordering::SeqCst);
         let mut queue = self.lock();
         calls.append(&mut queue.calls);
-        ended.append(&mut queue.ended);
-        room.append(&mut queue.room);
+        news.ended.append(&mut queue.ended);
+        news.room.append(&mut queue.room);
+        news.readable.append(&mut queue.readable);
         queue.since = None;
+    }
+
+    /// Tells the consumer, in the next batch, that the streamed request body
+    /// of the call it names `id` has new chunks ([`crate::inlet::Inlet`]).
+    pub fn readable(&self, id: u64) {
+        self.queue(|queue| queue.readable.push(id));
     }
 
     /// Tells the consumer, in the next batch, that the streamed body it

@@ -28,7 +28,7 @@ pub mod slots;
 pub mod units;
 
 pub use app::{App, Options};
-pub use batch::{Batcher, MAX_BATCH, MAX_DELAY};
+pub use batch::{Batcher, News, MAX_BATCH, MAX_DELAY};
 pub use body::{Body, BoxError, Chunks};
 pub use dispatch::{Call, Dispatch, Ended};
 pub use error::Error;

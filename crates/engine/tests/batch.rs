@@ -24,7 +24,7 @@ fn consumer_thread_answers_every_call() {
     thread::spawn(move || {
         let mut calls = Vec::new();
         while wake_rx.recv().is_ok() {
-            consumer_batcher.drain(&mut calls, &mut Vec::new(), &mut Vec::new());
+            consumer_batcher.drain(&mut calls, &mut armature_engine::News::default());
             for call in calls.drain(..) {
                 let body = format!("answer {}", call.params[0]);
                 call.respond(Response::new(Bytes::from(body)));

@@ -27,7 +27,7 @@ pub use trust_proxy::trust_proxy_from_json;
 
 use crate::middleware::{
     BodyLimit, Compression, Cors, ETag, Layer, Logger, RateLimit, RateLimitConfig, RateLimitKey,
-    RequestId, SecurityHeaders, Timeout,
+    RequestId, SecurityHeaders, StreamBody, Timeout,
 };
 use crate::units::Amount;
 use crate::Error;
@@ -73,6 +73,7 @@ pub fn from_json(kind: &str, options: serde_json::Value) -> Result<Arc<dyn Layer
         "timeout" => Ok(Arc::new(Timeout::try_from(parse::<Amount>(
             kind, options,
         )?)?)),
+        "streamBody" => Ok(Arc::new(StreamBody)),
         "etag" => {
             let options: ETagOptions = parse(kind, options)?;
             Ok(Arc::new(ETag::new(options.weak.unwrap_or(false))))
