@@ -240,7 +240,11 @@ export class Dispatcher {
       req.done = true
       this.#queue(req.slot, status, type, headers, undefined, true)
       const signals = this.#context.signals
-      this.#streams.start(req.slot, body, () => signals.delete(req.slot))
+      this.#streams.start(req.slot, body, () => {
+        signals.delete(req.slot)
+        // The answer is over: a streamed request body nobody read is let go.
+        if (req.streamed) this.native.release(req.slot)
+      })
       return
     }
     req.done = true

@@ -62,7 +62,7 @@ const BODY_BUFFER: u32 = 2;
 const BODY_STREAM: u32 = 3;
 
 /// Reused buffers of `drain`: the calls taken from the batcher and not yet
-/// handed to JS, and the ids of calls that ended.
+/// handed to JS, and the batcher's news.
 #[derive(Default)]
 pub(crate) struct Intake {
     incoming: Vec<Call>,

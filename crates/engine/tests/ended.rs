@@ -81,15 +81,20 @@ fn a_timed_out_call_is_reported_once() {
     assert!(ended.recv_timeout(Duration::from_millis(200)).is_err());
 }
 
-#[test]
-fn a_call_whose_client_left_is_reported() {
-    // The timeout is far off: only the client leaving can end the call.
-    let (server, claimed, ended) = server(Duration::from_secs(60));
+/// Sends a request the dispatcher holds; returns its connection and id.
+fn hold(server: &TestServer, claimed: &Receiver<u64>) -> (TcpStream, u64) {
     let mut stream = TcpStream::connect(server.addr).unwrap();
     stream
         .write_all(b"GET /hold HTTP/1.1\r\nhost: test\r\n\r\n")
         .unwrap();
-    let id = claimed.recv_timeout(WAIT).unwrap();
+    (stream, claimed.recv_timeout(WAIT).unwrap())
+}
+
+#[test]
+fn a_call_whose_client_left_is_reported() {
+    // The timeout is far off: only the client leaving can end the call.
+    let (server, claimed, ended) = server(Duration::from_secs(60));
+    let (stream, id) = hold(&server, &claimed);
     drop(stream);
     assert_eq!(ended.recv_timeout(WAIT), Ok((id, Ended::ClientGone)));
 }
@@ -106,11 +111,7 @@ fn an_answered_call_is_not_reported() {
 #[test]
 fn a_call_cut_by_a_closing_server_is_reported_as_shutdown() {
     let (server, claimed, ended) = server(Duration::from_secs(60));
-    let mut stream = TcpStream::connect(server.addr).unwrap();
-    stream
-        .write_all(b"GET /hold HTTP/1.1\r\nhost: test\r\n\r\n")
-        .unwrap();
-    let id = claimed.recv_timeout(WAIT).unwrap();
+    let (_stream, id) = hold(&server, &claimed);
     // Shuts down with a 100 ms grace: the held call outlives it.
     drop(server);
     assert_eq!(ended.recv_timeout(WAIT), Ok((id, Ended::Shutdown)));
