@@ -125,10 +125,11 @@ describe('Server-Sent Events', () => {
       })()),
     ))
     const server = await start(app)
-    const res = await fetch(`${server.url}/bad`)
     let text = ''
+    // The response fails: before its head left, or mid-body.
     await expect(
       (async () => {
+        const res = await fetch(`${server.url}/bad`)
         const reader = (res.body as ReadableStream<Uint8Array>).getReader()
         for (;;) {
           const { value, done } = await reader.read()
@@ -137,7 +138,7 @@ describe('Server-Sent Events', () => {
         }
       })(),
     ).rejects.toThrow()
-    expect(text).toBe('data: ok\n\n')
+    expect(['', 'data: ok\n\n']).toContain(text)
     expect(() => HttpResponse.sse((async function* () {})(), { retry: -1 })).toThrow(TypeError)
   })
 
