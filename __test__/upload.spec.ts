@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import http from 'node:http'
 import http2 from 'node:http2'
+import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { App, BodyLimit, HttpResponse, post, type Request } from '@armature/core'
 import { testClient } from '@armature/core/testing'
-import { raw, start, statuses } from './helpers.js'
+import { deferred, raw, start, statuses } from './helpers.js'
 
 const MiB = 1024 * 1024
 
@@ -122,5 +123,25 @@ describe('streamed request bodies', () => {
     expect(await (await fetch(`${server.url}/streamed`, { method: 'POST', body: 'abc' })).text()).toBe('ERR_ARMATURE_BODY_STREAMED')
     expect(await (await fetch(`${server.url}/whole`, { method: 'POST', body: 'abc' })).json()).toEqual({ bytes: 3, text: 'abc' })
     expect(() => post(() => 'x', { stram: true } as never)).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_OPTION', message: 'route options.stram: unknown option; did you mean route options.stream?' }))
+  })
+
+  it("cut the handler's stream when the client leaves mid-upload, rather than leave it waiting", async () => {
+    const outcome = deferred<{ code?: string; aborted: boolean }>()
+    const app = App.new().route('/ingest', post(async (req) => {
+      try {
+        await count(req)
+        outcome.resolve({ aborted: req.signal.aborted })
+      } catch (error) {
+        outcome.resolve({ code: (error as { code?: string }).code, aborted: req.signal.aborted })
+      }
+      return 'done'
+    }, { stream: true }))
+    const server = await start(app)
+    const socket = net.connect(server.port, '127.0.0.1')
+    socket.write(`POST /ingest HTTP/1.1\r\nhost: x\r\ncontent-length: ${64 * MiB}\r\n\r\n`)
+    socket.write(Buffer.alloc(MiB, 'u'))
+    await new Promise((r) => setTimeout(r, 100))
+    socket.destroy()
+    expect(await outcome.promise).toEqual({ code: 'ERR_ARMATURE_BODY_CUT', aborted: true })
   })
 })

@@ -49,7 +49,8 @@ impl Cut {
 
 /// Feeds one body into its inlet.
 pub(crate) struct Feed<B> {
-    body: B,
+    /// `None` once given back.
+    body: Option<B>,
     inlet: Inlet,
     limit: Option<usize>,
     read: usize,
@@ -62,7 +63,7 @@ pub(crate) struct Feed<B> {
 impl<B: RequestBody> Feed<B> {
     pub(crate) fn new(body: B, inlet: Inlet, limit: Option<usize>, timeout: Duration) -> Self {
         Self {
-            body,
+            body: Some(body),
             inlet,
             limit,
             read: 0,
@@ -77,9 +78,11 @@ impl<B: RequestBody> Feed<B> {
         self.done
     }
 
-    /// Gives the body back, for the early-answer rules.
-    pub(crate) fn into_body(self) -> B {
-        self.body
+    /// Gives the body back, for the early-answer rules (the handler let it
+    /// go: nothing more is told).
+    pub(crate) fn into_body(mut self) -> B {
+        self.done = true;
+        self.body.take().expect("the body is here until given back")
     }
 
     /// Moves one chunk from the socket to the handler, or waits for the
@@ -91,7 +94,11 @@ impl<B: RequestBody> Feed<B> {
             return Ok(());
         }
         let started = Instant::now();
-        let frame = tokio::time::timeout(self.budget, self.body.frame()).await;
+        let body = self
+            .body
+            .as_mut()
+            .expect("the body is here until given back");
+        let frame = tokio::time::timeout(self.budget, body.frame()).await;
         self.budget = self.budget.saturating_sub(started.elapsed());
         let cut = match frame {
             Err(_) => Cut::TooSlow(self.timeout),
@@ -129,6 +136,17 @@ impl<B: RequestBody> Feed<B> {
             if self.step().await.is_err() {
                 return;
             }
+        }
+    }
+}
+
+/// A feed dropped before the body's end (the client went away, or the server
+/// closed): the handler's side learns the body was cut, rather than wait.
+impl<B> Drop for Feed<B> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.inlet
+                .finish(Err("the connection closed before the body's end".to_owned()));
         }
     }
 }
