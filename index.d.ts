@@ -105,9 +105,9 @@ export declare class NativeServer {
   /** Who sent the request, as the app's trusted proxies report it. */
   client(id: number): ClientInfo | null
   /**
-   * Watches request `id` for its `req.signal`: 0 while it waits for its
-   * answer (`drain` reports it if it ends), or why it ended already (1
-   * client gone, 2 timeout, 3 shutdown), or 4 when it is unknown.
+   * Watches request `id` for its `req.signal`: an [`armature_wire::Ended`],
+   * `Waiting` while it waits for its answer (`drain` reports it if it
+   * ends).
    */
   watch(id: number): number
   /** The protocol version: `1.0`, `1.1` or `2`. */

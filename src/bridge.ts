@@ -1,8 +1,9 @@
 import type { NativeServer } from '../index.js'
 import { setCookie } from './cookies.js'
 import { abortReason, Request, type RequestContext } from './request.js'
-import { ContentType, HttpError, HttpResponse, problem, stringify } from './response.js'
+import { HttpError, HttpResponse, problem, stringify } from './response.js'
 import { isStreamSource, Streams, type StreamSource } from './streams.js'
+import { BodyKind, ContentType, type DrainSink, type Ended, Outgoing, readDrain, RespondRecord } from './wire.js'
 
 /** What a handler or middleware may return. */
 export type HandlerResult = HttpResponse | string | Uint8Array | StreamSource | object | number | boolean | null | undefined
@@ -18,25 +19,6 @@ export interface Endpoint {
 /** Turns a thrown value into the response for it. */
 export type ErrorResponder = (error: unknown, req: Request<any, any>) => unknown
 
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const
-const EMPTY: readonly string[] = []
-
-/** The array layouts of `NativeServer.drain` and `respond` (see bridge.rs). */
-const DRAIN_HEADER = 5
-const ABORTED_RECORD = 3
-const ROOM_RECORD = 2
-const DRAIN_RECORD = 5
-const CUSTOM_METHOD = 255
-const RESPOND_RECORD = 7
-/** Ids are below 2^53 and cross as two 32-bit halves. */
-const HIGH = 0x1_0000_0000
-const enum BodyKind {
-  None = 0,
-  Text = 1,
-  Buffer = 2,
-  Stream = 3,
-}
-
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function'
 }
@@ -48,20 +30,15 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * directions pass numbers in a Uint32Array and all strings as one string, so
  * a batch costs two native calls whatever its size.
  */
-export class Dispatcher {
+export class Dispatcher implements DrainSink {
   native!: NativeServer
   readonly #endpoints: readonly Endpoint[]
   readonly #context: RequestContext
   readonly #onError: ErrorResponder
   /** Filled by `drain`. */
   readonly #inbox = new Uint32Array(16_384)
-  /** Answers waiting for the flush: slot 0 is their count, then the records. */
-  #outbox = new Uint32Array(4096)
-  #outEnd = 1
-  #outCount = 0
-  /** Header names and values and text bodies of the waiting answers, in record order. */
-  #outText = ''
-  #outBuffers: Buffer[] | undefined
+  /** Answers waiting for the flush. */
+  readonly #outbox = new Outgoing(4096)
   #flushQueued = false
   readonly #streams = new Streams(() => this.native)
   #drainQueued = false
@@ -88,7 +65,7 @@ export class Dispatcher {
   readonly #drain = (): void => {
     this.#drainQueued = false
     const inbox = this.#inbox
-    do {
+    for (;;) {
       let text: string | null
       try {
         text = this.native.drain(inbox)
@@ -96,68 +73,43 @@ export class Dispatcher {
         console.error('[armature] could not take requests from the engine:', error)
         return
       }
-      if (text === null) break
-      const count = inbox[0] as number
-      let slot = DRAIN_HEADER
-      for (let n = inbox[2] as number; n > 0; n--) {
-        const id = (inbox[slot] as number) + (inbox[slot + 1] as number) * HIGH
-        const reason = abortReason(inbox[slot + 2] as number)
-        // The signal first, then the stream's source: its `finally` sees the signal aborted.
-        const signals = this.#context.signals
-        const controller = signals.get(id)
-        if (controller !== undefined) {
-          signals.delete(id)
-          controller.abort(reason)
-        }
-        this.#streams.close(id, reason)
-        slot += ABORTED_RECORD
-      }
-      for (let n = inbox[3] as number; n > 0; n--) {
-        this.#streams.room((inbox[slot] as number) + (inbox[slot + 1] as number) * HIGH)
-        slot += ROOM_RECORD
-      }
-      for (let n = inbox[4] as number; n > 0; n--) {
-        const id = (inbox[slot] as number) + (inbox[slot + 1] as number) * HIGH
-        const readers = this.#context.readers
-        const wake = readers.get(id)
-        if (wake !== undefined) {
-          readers.delete(id)
-          wake()
-        }
-        slot += ROOM_RECORD
-      }
-      let at = 0
-      for (let n = 0; n < count; n++) {
-        const id = (inbox[slot] as number) + (inbox[slot + 1] as number) * HIGH
-        const endpoint = this.#endpoints[inbox[slot + 2] as number] as Endpoint
-        const code = inbox[slot + 3] as number
-        let end = at + (inbox[slot + 4] as number)
-        const url = text.slice(at, end)
-        at = end
-        slot += DRAIN_RECORD
-        const names = endpoint.names
-        let values = EMPTY
-        if (names.length > 0) {
-          const list: string[] = new Array<string>(names.length)
-          for (let i = 0; i < names.length; i++) {
-            end = at + (inbox[slot++] as number)
-            list[i] = text.slice(at, end)
-            at = end
-          }
-          values = list
-        }
-        let method: string
-        if (code === CUSTOM_METHOD) {
-          end = at + (inbox[slot++] as number)
-          method = text.slice(at, end)
-          at = end
-        } else {
-          method = METHODS[code] as string
-        }
-        this.#run(endpoint, new Request(this.native, id, method, url, names, values, this.#context, endpoint.stream))
-      }
-    } while (inbox[1] === 1)
+      if (text === null || !readDrain(inbox, text, this)) break
+    }
     this.#flush()
+  }
+
+  ended(id: number, why: Ended): void {
+    // The signal first, then the stream's source: its `finally` sees the signal aborted.
+    const reason = abortReason(why)
+    const signals = this.#context.signals
+    const controller = signals.get(id)
+    if (controller !== undefined) {
+      signals.delete(id)
+      controller.abort(reason)
+    }
+    this.#streams.close(id, reason)
+  }
+
+  room(id: number): void {
+    this.#streams.room(id)
+  }
+
+  readable(id: number): void {
+    const readers = this.#context.readers
+    const wake = readers.get(id)
+    if (wake !== undefined) {
+      readers.delete(id)
+      wake()
+    }
+  }
+
+  paramCount(endpoint: number): number {
+    return (this.#endpoints[endpoint] as Endpoint).names.length
+  }
+
+  request(id: number, index: number, method: string, url: string, params: readonly string[]): void {
+    const endpoint = this.#endpoints[index] as Endpoint
+    this.#run(endpoint, new Request(this.native, id, method, url, endpoint.names, params, this.#context, endpoint.stream))
   }
 
   #run(endpoint: Endpoint, req: Request<any, any>): void {
@@ -264,43 +216,28 @@ export class Dispatcher {
     streamed = false,
   ): void {
     const headerSlots = headers === undefined ? 0 : headers.length
-    const start = this.#outEnd
-    const end = start + RESPOND_RECORD + headerSlots
-    if (end > this.#outbox.length) {
-      const grown = new Uint32Array(Math.max(end, this.#outbox.length * 2))
-      grown.set(this.#outbox.subarray(0, start))
-      this.#outbox = grown
-    }
-    const out = this.#outbox
-    let text = this.#outText
-    out[start] = id % HIGH
-    out[start + 1] = Math.floor(id / HIGH)
-    out[start + 2] = status
-    out[start + 3] = type
-    out[start + 4] = headerSlots >> 1
+    const outbox = this.#outbox
+    const start = outbox.record(RespondRecord.Size + headerSlots, id)
+    const out = outbox.slots
+    out[start + RespondRecord.Status] = status
+    out[start + RespondRecord.ContentType] = type
+    out[start + RespondRecord.HeaderCount] = headerSlots >> 1
     for (let i = 0; i < headerSlots; i++) {
-      const piece = (headers as readonly string[])[i] as string
-      out[start + RESPOND_RECORD + i] = piece.length
-      text += piece
+      out[start + RespondRecord.Size + i] = outbox.text((headers as readonly string[])[i] as string)
     }
     if (streamed) {
-      out[start + 5] = BodyKind.Stream
-      out[start + 6] = 0
+      out[start + RespondRecord.BodyKind] = BodyKind.Stream
+      out[start + RespondRecord.Body] = 0
     } else if (body === undefined) {
-      out[start + 5] = BodyKind.None
-      out[start + 6] = 0
+      out[start + RespondRecord.BodyKind] = BodyKind.None
+      out[start + RespondRecord.Body] = 0
     } else if (typeof body === 'string') {
-      out[start + 5] = BodyKind.Text
-      out[start + 6] = body.length
-      text += body
+      out[start + RespondRecord.BodyKind] = BodyKind.Text
+      out[start + RespondRecord.Body] = outbox.text(body)
     } else {
-      const buffers = (this.#outBuffers ??= [])
-      out[start + 5] = BodyKind.Buffer
-      out[start + 6] = buffers.push(asBuffer(body)) - 1
+      out[start + RespondRecord.BodyKind] = BodyKind.Buffer
+      out[start + RespondRecord.Body] = outbox.buffer(body)
     }
-    this.#outText = text
-    this.#outEnd = end
-    this.#outCount++
     if (!this.#flushQueued) {
       this.#flushQueued = true
       queueMicrotask(this.#flush)
@@ -309,18 +246,10 @@ export class Dispatcher {
 
   readonly #flush = (): void => {
     this.#flushQueued = false
-    if (this.#outCount === 0) return
-    const out = this.#outbox
-    out[0] = this.#outCount
-    const text = this.#outText
-    const buffers = this.#outBuffers
-    this.#outEnd = 1
-    this.#outCount = 0
-    this.#outText = ''
-    this.#outBuffers = undefined
+    if (this.#outbox.count === 0) return
     // Runs from the engine's wake and from microtasks: a throw here would be uncaught.
     try {
-      const problems = this.native.respond(out, text, buffers)
+      const problems = this.#outbox.send((slots, text, buffers) => this.native.respond(slots, text, buffers))
       if (problems) for (const message of problems) console.error(`[armature] ${message}`)
     } catch (error) {
       console.error('[armature] could not hand responses to the engine:', error)
@@ -328,10 +257,6 @@ export class Dispatcher {
     // Chunks already queued go out in the same turn, behind the heads they follow.
     this.#streams.flush()
   }
-}
-
-function asBuffer(body: Uint8Array): Buffer {
-  return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
 }
 
 /** The response for an error no `onError` handled: its problem, or a 500. */

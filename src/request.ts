@@ -2,6 +2,7 @@ import type { ClientInfo, NativeServer } from '../index.js'
 import type Accepts from 'accepts'
 import { parseCookies, unsignCookie } from './cookies.js'
 import { HttpError } from './response.js'
+import { Ended, PullState } from './wire.js'
 
 /** `accepts` (and the MIME database it loads, ~4 MiB) only once a handler negotiates. */
 let acceptsModule: typeof Accepts | undefined
@@ -22,17 +23,17 @@ export interface RequestContext {
   readers: Map<number, () => void>
 }
 
-/** Why a request ended, as the engine reports it, by its code (0 is "still waiting"). */
-const ENDED: Record<number, { code: string; message: string }> = {
-  1: { code: 'ERR_ARMATURE_CLIENT_GONE', message: 'the client went away before the answer' },
-  2: { code: 'ERR_ARMATURE_TIMEOUT', message: 'the handler did not answer within requestTimeout' },
-  3: { code: 'ERR_ARMATURE_SHUTDOWN', message: 'the server closed before the answer' },
-  4: { code: 'ERR_ARMATURE_CLIENT_GONE', message: 'the request has ended' },
+/** Why a request ended, as the engine reports it. */
+const ENDED: Record<Exclude<Ended, Ended.Waiting>, { code: string; message: string }> = {
+  [Ended.ClientGone]: { code: 'ERR_ARMATURE_CLIENT_GONE', message: 'the client went away before the answer' },
+  [Ended.Timeout]: { code: 'ERR_ARMATURE_TIMEOUT', message: 'the handler did not answer within requestTimeout' },
+  [Ended.Shutdown]: { code: 'ERR_ARMATURE_SHUTDOWN', message: 'the server closed before the answer' },
+  [Ended.Unknown]: { code: 'ERR_ARMATURE_CLIENT_GONE', message: 'the request has ended' },
 }
 
 /** The `reason` of an aborted `req.signal`: an `Error` whose `code` says why. */
-export function abortReason(ended: number): Error {
-  const { code, message } = ENDED[ended] ?? (ENDED[4] as { code: string; message: string })
+export function abortReason(ended: Ended): Error {
+  const { code, message } = ENDED[ended as Exclude<Ended, Ended.Waiting>] ?? ENDED[Ended.Unknown]
   return Object.assign(new Error(message), { code })
 }
 
@@ -326,8 +327,8 @@ export class Request<Params extends Record<string, string> = Record<string, stri
     if (this.#signal === undefined) {
       const controller = new AbortController()
       this.#signal = controller.signal
-      const ended = this.done ? 4 : this.#native.watch(this.slot)
-      if (ended === 0) this.#context.signals.set(this.slot, controller)
+      const ended: Ended = this.done ? Ended.Unknown : this.#native.watch(this.slot)
+      if (ended === Ended.Waiting) this.#context.signals.set(this.slot, controller)
       else controller.abort(abortReason(ended))
     }
     return this.#signal
@@ -410,12 +411,12 @@ export class Request<Params extends Record<string, string> = Record<string, stri
     try {
       for (;;) {
         const pulled = native.pull(id, state)
-        const where = state[0] as number
-        if (where === 2) {
+        const where = state[0] as PullState
+        if (where === PullState.Cut) {
           throw Object.assign(new Error(`the request body was cut short: ${String(pulled)}`), { code: 'ERR_ARMATURE_BODY_CUT' })
         }
         if (pulled != null) yield pulled as Buffer
-        if (where !== 0) return
+        if (where !== PullState.More) return
         if (pulled == null) await new Promise<void>((resolve) => readers.set(id, resolve))
       }
     } finally {

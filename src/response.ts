@@ -2,21 +2,13 @@ import { setCookie, type CookieOptions } from './cookies.js'
 import { binding } from './native.js'
 import { sse, type SseEvent, type SseOptions } from './sse.js'
 import { isStreamSource, type StreamSource } from './streams.js'
+import { CONTENT_TYPE_NAMES, ContentType } from './wire.js'
 
 /** The reason phrase of a status, from the engine (node:http would cost ~2.5 MiB of memory to load). */
 function reason(status: number): string {
   return binding.statusReason(status) ?? 'Error'
 }
 
-/** Content-type codes understood by the native `respond` call. */
-export const enum ContentType {
-  None = 0,
-  Text = 1,
-  Json = 2,
-  Bytes = 3,
-  Html = 4,
-  Problem = 5,
-}
 
 /** A response body: text, bytes, a stream, or nothing. */
 export type Body = string | Uint8Array | StreamSource | undefined
@@ -219,15 +211,6 @@ export function typed(response: HttpResponse, type: ContentType): HttpResponse {
   for (let i = 0; i < list.length; i += 2) if (list[i] === 'content-type') return response
   response.contentType = type
   return response
-}
-
-const CONTENT_TYPE_NAMES: Record<ContentType, string | undefined> = {
-  [ContentType.None]: undefined,
-  [ContentType.Text]: 'text/plain; charset=utf-8',
-  [ContentType.Json]: 'application/json',
-  [ContentType.Bytes]: 'application/octet-stream',
-  [ContentType.Html]: 'text/html; charset=utf-8',
-  [ContentType.Problem]: 'application/problem+json',
 }
 
 /** `JSON.stringify` that refuses values it would silently drop. */

@@ -1,4 +1,5 @@
 import type { NativeServer } from '../index.js'
+import { Batch, BodyKind, Outcome, Outgoing, WriteRecord } from './wire.js'
 
 /**
  * Where a streamed response body comes from: an async iterable (an async
@@ -34,21 +35,6 @@ function reader(source: StreamSource): Reader {
   return { next: () => iterator.next(), cancel: () => void iterator.return?.()?.catch(() => {}) }
 }
 
-/** Record kinds of `NativeServer.write`, and the outcomes it writes back. */
-const enum Kind {
-  Text = 0,
-  Buffer = 1,
-  End = 2,
-  Error = 3,
-}
-const enum Outcome {
-  Room = 0,
-  Full = 1,
-  Closed = 2,
-}
-const WRITE_RECORD = 4
-const HIGH = 0x1_0000_0000
-
 /** One stream being pumped. */
 interface Pump {
   reader: Reader
@@ -67,10 +53,7 @@ interface Pump {
 export class Streams {
   readonly #native: () => NativeServer
   readonly #pumps = new Map<number, Pump>()
-  #meta = new Uint32Array(1 + 64 * WRITE_RECORD)
-  #count = 0
-  #text = ''
-  #buffers: Buffer[] | undefined
+  readonly #outgoing = new Outgoing(Batch.Records + 64 * WriteRecord.Size)
   #settle: ((outcome: Outcome) => void)[] = []
   #flushQueued = false
 
@@ -94,14 +77,14 @@ export class Streams {
         const { value, done } = await pump.reader.next()
         if (pump.closed) return
         if (done) {
-          await this.#write(id, Kind.End, '')
+          await this.#write(id, BodyKind.End, '')
           return
         }
         if (typeof value === 'string' ? value.length === 0 : value instanceof Uint8Array && value.byteLength === 0) continue
         if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
           throw new TypeError(`a stream yielded a ${value === null ? 'null' : typeof value}; yield strings or Uint8Arrays`)
         }
-        let outcome = await this.#write(id, typeof value === 'string' ? Kind.Text : Kind.Buffer, value)
+        let outcome = await this.#write(id, typeof value === 'string' ? BodyKind.Text : BodyKind.Buffer, value)
         if (outcome === Outcome.Full && !pump.closed) outcome = await new Promise<Outcome>((resolve) => (pump.room = resolve))
         if (outcome === Outcome.Closed || pump.closed) return
       }
@@ -109,7 +92,7 @@ export class Streams {
       if (pump.closed) return
       console.error(`[armature] a response stream failed:`, error)
       const message = error instanceof Error ? error.message : String(error)
-      await this.#write(id, Kind.Error, message || 'the source failed')
+      await this.#write(id, BodyKind.Error, message || 'the source failed')
     }
   }
 
@@ -134,25 +117,11 @@ export class Streams {
   }
 
   /** Queues one record; resolves with its outcome once the batch is written. */
-  #write(id: number, kind: Kind, chunk: string | Uint8Array): Promise<Outcome> {
-    const at = 1 + this.#count * WRITE_RECORD
-    if (at + WRITE_RECORD > this.#meta.length) {
-      const grown = new Uint32Array(this.#meta.length * 2)
-      grown.set(this.#meta)
-      this.#meta = grown
-    }
-    const meta = this.#meta
-    meta[at] = id % HIGH
-    meta[at + 1] = Math.floor(id / HIGH)
-    meta[at + 2] = kind
-    if (typeof chunk === 'string') {
-      meta[at + 3] = chunk.length
-      this.#text += chunk
-    } else {
-      const buffers = (this.#buffers ??= [])
-      meta[at + 3] = buffers.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)) - 1
-    }
-    this.#count++
+  #write(id: number, kind: BodyKind, chunk: string | Uint8Array): Promise<Outcome> {
+    const outgoing = this.#outgoing
+    const at = outgoing.record(WriteRecord.Size, id)
+    outgoing.slots[at + WriteRecord.Kind] = kind
+    outgoing.slots[at + WriteRecord.Body] = typeof chunk === 'string' ? outgoing.text(chunk) : outgoing.buffer(chunk)
     if (!this.#flushQueued) {
       this.#flushQueued = true
       queueMicrotask(this.flush)
@@ -163,26 +132,22 @@ export class Streams {
   /** Hands every queued record to the engine in one call. */
   readonly flush = (): void => {
     this.#flushQueued = false
-    const count = this.#count
+    const count = this.#outgoing.count
     if (count === 0) return
-    const meta = this.#meta
     const settle = this.#settle
-    meta[0] = count
-    const text = this.#text
-    const buffers = this.#buffers
-    this.#count = 0
-    this.#text = ''
-    this.#buffers = undefined
     this.#settle = []
-    let failed = false
+    let slots: Uint32Array | undefined
     try {
-      this.#native().write(meta, text, buffers)
+      slots = this.#outgoing.send((slots, text, buffers) => {
+        this.#native().write(slots, text, buffers)
+        return slots
+      })
     } catch (error) {
-      failed = true
       console.error('[armature] could not hand stream chunks to the engine:', error)
     }
     for (let n = 0; n < count; n++) {
-      ;(settle[n] as (outcome: Outcome) => void)(failed ? Outcome.Closed : (meta[1 + n * WRITE_RECORD + 2] as Outcome))
+      const outcome = slots === undefined ? Outcome.Closed : (slots[Batch.Records + n * WriteRecord.Size + WriteRecord.Kind] as Outcome)
+      ;(settle[n] as (outcome: Outcome) => void)(outcome)
     }
   }
 }

@@ -6,6 +6,7 @@
 
 use armature_engine::http::Version;
 use armature_engine::proxy::TrustProxy;
+use armature_wire::PullState;
 use napi::bindgen_prelude::{BufferSlice, Either, Env, Uint32ArraySlice};
 use napi_derive::napi;
 
@@ -78,9 +79,7 @@ pub(crate) fn body<'env>(
 
 /// Takes what has come of request `id`'s streamed body: the chunks joined
 /// into one Buffer JS owns (a copy, as for `body`), or why the body was cut.
-/// `state[0]` says where the body stands: 0 more may come (JS is told in a
-/// batch when it does), 1 it ended, 2 it was cut, 3 it is unknown or
-/// released.
+/// `state[0]` says where the body stands ([`PullState`]).
 pub(crate) fn pull<'env>(
     requests: &mut Inflight,
     env: &'env Env,
@@ -91,15 +90,15 @@ pub(crate) fn pull<'env>(
     #[allow(unsafe_code)]
     let state = unsafe { state.as_mut() };
     let Some(taken) = requests.pull(id) else {
-        state[0] = 3;
+        state[0] = PullState::Unknown.code();
         return Ok(None);
     };
     let (code, cut) = match taken.end {
-        None => (0, None),
-        Some(Ok(())) => (1, None),
-        Some(Err(why)) => (2, Some(why)),
+        None => (PullState::More, None),
+        Some(Ok(())) => (PullState::Ended, None),
+        Some(Err(why)) => (PullState::Cut, Some(why)),
     };
-    state[0] = code;
+    state[0] = code.code();
     if let Some(why) = cut {
         return Ok(Some(Either::B(why)));
     }

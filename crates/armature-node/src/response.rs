@@ -5,24 +5,27 @@
 
 use armature_engine::http::header::CONTENT_TYPE;
 use armature_engine::http::{HeaderMap, HeaderValue, Response, StatusCode};
-use armature_engine::{Body, PROBLEM_JSON};
+use std::sync::LazyLock;
+
+use armature_engine::Body;
+use armature_wire::ContentType;
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 
 use crate::error::{guard, CodedError};
 
-/// `content-type` values JS selects by number, so the common ones never
-/// cross the boundary as strings. Index 0 sets none.
-const CONTENT_TYPES: [Option<HeaderValue>; 6] = [
-    None,
-    Some(HeaderValue::from_static("text/plain; charset=utf-8")),
-    Some(HeaderValue::from_static("application/json")),
-    Some(HeaderValue::from_static("application/octet-stream")),
-    Some(HeaderValue::from_static("text/html; charset=utf-8")),
-    Some(PROBLEM_JSON),
-];
+/// The header value of each [`ContentType`] code, made once.
+fn content_types() -> &'static [Option<HeaderValue>] {
+    static VALUES: LazyLock<Vec<Option<HeaderValue>>> = LazyLock::new(|| {
+        ContentType::ALL
+            .iter()
+            .map(|kind| kind.mime().map(HeaderValue::from_static))
+            .collect()
+    });
+    &VALUES
+}
 
-/// Checks and converts a status, a content-type code and header name and
+/// Checks and converts a status, a [`ContentType`] code and header name and
 /// value pairs; the error names what is wrong. JS gives a code only when
 /// no `content-type` header is among the pairs.
 pub(crate) fn response_parts<'a>(
@@ -31,7 +34,7 @@ pub(crate) fn response_parts<'a>(
     headers: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<(StatusCode, HeaderMap), String> {
     let (status, mut map) = armature_engine::response::head(status, headers, 1)?;
-    if let Some(Some(value)) = CONTENT_TYPES.get(content_type as usize) {
+    if let Some(Some(value)) = content_types().get(content_type as usize) {
         map.insert(CONTENT_TYPE, value.clone());
     }
     Ok((status, map))

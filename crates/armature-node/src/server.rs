@@ -304,17 +304,18 @@ impl NativeServer {
         guard(|| request::client(&self.requests, &self.trust, id))
     }
 
-    /// Watches request `id` for its `req.signal`: 0 while it waits for its
-    /// answer (`drain` reports it if it ends), or why it ended already (1
-    /// client gone, 2 timeout, 3 shutdown), or 4 when it is unknown.
+    /// Watches request `id` for its `req.signal`: an [`armature_wire::Ended`],
+    /// `Waiting` while it waits for its answer (`drain` reports it if it
+    /// ends).
     #[napi]
     pub fn watch(&mut self, id: i64) -> Result<u32, CodedError> {
         guard(|| -> Result<_, CodedError> {
-            Ok(match self.requests.watch(id) {
-                Watch::Watching => 0,
+            let ended = match self.requests.watch(id) {
+                Watch::Watching => armature_wire::Ended::Waiting,
                 Watch::Ended(why) => bridge::ended_code(why),
-                Watch::Unknown => 4,
-            })
+                Watch::Unknown => armature_wire::Ended::Unknown,
+            };
+            Ok(ended.code())
         })
     }
 

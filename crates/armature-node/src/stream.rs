@@ -1,5 +1,5 @@
 //! Response bodies JS streams: each is an engine [`Pipe`] with a window of
-//! [`WINDOW`] bytes. JS writes the chunks of many streams in one `write`
+//! [`STREAM_WINDOW`] bytes. JS writes the chunks of many streams in one `write`
 //! call per microtask flush, learns for each whether its window is full, and
 //! hears in the `drain` batches when one has room again or was closed: no
 //! call into JS per chunk, and no JS promise awaited from Rust.
@@ -10,28 +10,10 @@ use std::sync::Arc;
 
 use armature_engine::pipe::{Pipe, PipeEvents, Pushed};
 use armature_engine::{Batcher, Body, Bytes, Ended};
+use armature_wire::{read_id, Batch, BodyKind, Outcome, WriteRecord, STREAM_WINDOW};
 use napi::bindgen_prelude::{Array, BufferSlice, Uint32ArraySlice};
 
 use crate::text::Pieces;
-
-/// The bytes a streamed response may hold before JS is told to wait: enough
-/// to keep a fast client's socket busy, small enough that ten thousand slow
-/// ones hold 640 MiB at most.
-pub(crate) const WINDOW: usize = 256 * 1024;
-
-/// Slots of a `write` record: the id's low and high 32 bits, the kind (see
-/// the `CHUNK_*` and `END_*` codes; replaced by the outcome), and the text's
-/// length or the Buffer's index.
-const WRITE_RECORD: usize = 4;
-const CHUNK_TEXT: u32 = 0;
-const CHUNK_BUFFER: u32 = 1;
-const END_OK: u32 = 2;
-const END_ERROR: u32 = 3;
-/// Outcomes written back: the pipe took the chunk and has room, is full, or
-/// is closed.
-const ROOM: u32 = 0;
-const FULL: u32 = 1;
-const CLOSED: u32 = 2;
 
 /// The streams JS is writing, by the id of their request.
 #[derive(Default)]
@@ -75,7 +57,7 @@ impl Streams {
             batcher: batcher.clone(),
             closing: closing.clone(),
         };
-        let (pipe, body) = Pipe::new(WINDOW, Arc::new(events));
+        let (pipe, body) = Pipe::new(STREAM_WINDOW, Arc::new(events));
         self.pipes.insert(id, pipe);
         body
     }
@@ -85,13 +67,8 @@ impl Streams {
         self.pipes.remove(&id).is_some()
     }
 
-    /// Takes chunks and ends for many streams. Each record of `meta` (after
-    /// its count in `meta[0]`) is the stream's id as two 32-bit halves, the
-    /// kind (0 text, 1 a Buffer of `buffers`, 2 the end, 3 the end with an
-    /// error whose message is the text) and the text's length in UTF-16 code
-    /// units or the Buffer's index; the kind is replaced by the outcome: 0
-    /// taken with room to spare, 1 taken and now full (wait for room), 2
-    /// closed (stop: the client went away, or the stream is unknown).
+    /// Takes chunks and ends for many streams: `meta` is a [`Batch`] of
+    /// [`WriteRecord`]s, whose kinds are replaced by their [`Outcome`]s.
     pub(crate) fn write(
         &mut self,
         mut meta: Uint32ArraySlice,
@@ -104,18 +81,28 @@ impl Streams {
         let shared = Bytes::from(text.unwrap_or_default());
         let text = std::str::from_utf8(&shared).expect("it was a String");
         let mut pieces = Pieces::new(text);
-        let count = meta.first().copied().unwrap_or(0) as usize;
-        let mut slot = 1;
+        let count = meta.get(Batch::COUNT).copied().unwrap_or(0) as usize;
+        let mut slot = Batch::RECORDS;
         for _ in 0..count {
             let record = meta
-                .get_mut(slot..slot + WRITE_RECORD)
+                .get_mut(slot..slot + WriteRecord::SIZE)
                 .ok_or_else(|| napi::Error::from_reason("write: a record is cut short"))?;
-            slot += WRITE_RECORD;
-            let id = u64::from(record[1]) << 32 | u64::from(record[0]);
-            let (kind, size) = (record[2], record[3]);
+            slot += WriteRecord::SIZE;
+            let id = read_id(record, WriteRecord::ID);
+            let (kind, size) = (record[WriteRecord::KIND], record[WriteRecord::BODY]);
+            let kind = match BodyKind::from_code(kind) {
+                Some(
+                    kind @ (BodyKind::Text | BodyKind::Buffer | BodyKind::End | BodyKind::Error),
+                ) => kind,
+                _ => {
+                    return Err(napi::Error::from_reason(format!(
+                        "write: unknown record kind {kind}"
+                    )))
+                }
+            };
             let chunk = match kind {
-                CHUNK_TEXT | END_ERROR => shared.slice(pieces.next(size)?),
-                CHUNK_BUFFER => {
+                BodyKind::Text | BodyKind::Error => shared.slice(pieces.next(size)?),
+                BodyKind::Buffer => {
                     let buffer = buffers
                         .as_ref()
                         .and_then(|buffers| buffers.get::<BufferSlice>(size).transpose())
@@ -123,31 +110,27 @@ impl Streams {
                     // A copy: JS may reuse its Buffer once the call returns.
                     Bytes::copy_from_slice(&buffer)
                 }
-                END_OK => Bytes::new(),
-                other => {
-                    return Err(napi::Error::from_reason(format!(
-                        "write: unknown record kind {other}"
-                    )))
-                }
+                _ => Bytes::new(),
             };
-            record[2] = match (self.pipes.get(&id), kind) {
-                (None, _) => CLOSED,
-                (Some(pipe), END_OK | END_ERROR) => {
-                    let end = if kind == END_OK {
+            let outcome = match (self.pipes.get(&id), kind) {
+                (None, _) => Outcome::Closed,
+                (Some(pipe), BodyKind::End | BodyKind::Error) => {
+                    let end = if kind == BodyKind::End {
                         Ok(())
                     } else {
                         Err(String::from_utf8_lossy(&chunk).into_owned().into())
                     };
                     pipe.finish(end);
                     self.pipes.remove(&id);
-                    CLOSED
+                    Outcome::Closed
                 }
                 (Some(pipe), _) => match pipe.push(chunk) {
-                    Pushed::Room => ROOM,
-                    Pushed::Full => FULL,
-                    Pushed::Closed => CLOSED,
+                    Pushed::Room => Outcome::Room,
+                    Pushed::Full => Outcome::Full,
+                    Pushed::Closed => Outcome::Closed,
                 },
             };
+            record[WriteRecord::KIND] = outcome.code();
         }
         Ok(())
     }
