@@ -198,9 +198,6 @@ export interface EngineStats {
   shed: number
 }
 
-/** Every code JS can see, for the test that keeps codes, docs and types in sync. */
-export declare function errorCodes(): Array<string>
-
 /**
  * Request limits; every field is optional and falls back to its default.
  * Sizes are bytes or text with a unit (`'512kb'`, `'10mb'`); times are

@@ -840,6 +840,5 @@ module.exports.NativeServer = nativeBinding.NativeServer
 module.exports.checkMiddleware = nativeBinding.checkMiddleware
 module.exports.checkMillis = nativeBinding.checkMillis
 module.exports.checkTrustProxy = nativeBinding.checkTrustProxy
-module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.panicForTest = nativeBinding.panicForTest
 module.exports.statusReason = nativeBinding.statusReason

@@ -13,7 +13,22 @@ const sources = (dir: string) =>
     // Code only: what comments say does not count.
     .map((file) => ({ file: path.join(dir, file), text: readFileSync(path.join(root, dir, file), 'utf8').replace(/\/\/.*$/gm, '') }))
 
+/** TypeScript files under `dir`, comments stripped, generated ones left out. */
+const scripts = (dir: string) =>
+  readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
+    .filter((file) => /\.m?ts$/.test(file) && !file.startsWith('generated'))
+    .map((file) => ({
+      file: path.join(dir, file),
+      text: readFileSync(path.join(root, dir, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, ''),
+    }))
+
 describe('architecture', () => {
+  it('spells error codes only in the one list (crates/wire)', () => {
+    const rust = ['crates/engine/src', 'crates/armature-node/src', 'crates/wire/src'].flatMap(sources)
+    const spelled = [...rust, ...scripts('src')].filter(({ text }) => /["'`]ERR_ARMATURE_/.test(text)).map(({ file }) => file)
+    expect(spelled).toEqual([path.join('crates/wire/src', 'lib.rs')])
+  })
+
   it('keeps napi out of the engine', () => {
     expect(readFileSync(path.join(root, 'crates/engine/Cargo.toml'), 'utf8')).not.toMatch(/^napi/m)
     for (const { file, text } of sources('crates/engine/src')) expect(text, file).not.toMatch(/\bnapi(_derive)?::/)

@@ -94,11 +94,13 @@ describe('errors', () => {
     expect(await res.json()).toMatchObject({ status: 500, instance: '/x' })
   })
 
-  it('keeps error codes, README and types in sync', () => {
+  it('documents every error code in the README table, in the order of the list', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
-    const codes = [...errorCodes(), 'ERR_ARMATURE_INVALID_RESPONSE', 'ERR_ARMATURE_REQUEST_FINISHED', 'ERR_ARMATURE_NO_BINARY', 'ERR_ARMATURE_CLIENT_GONE', 'ERR_ARMATURE_TIMEOUT', 'ERR_ARMATURE_SHUTDOWN', 'ERR_ARMATURE_BODY_STREAMED', 'ERR_ARMATURE_BODY_CUT']
-    for (const code of codes) expect(readme, code).toContain(`\`${code}\``)
-    const documented = new Set(readme.match(/ERR_ARMATURE_[A-Z_]+/g))
-    expect([...documented].sort()).toEqual([...codes].sort())
+    const table = readme
+      .split('\n')
+      .filter((line) => line.startsWith('| `ERR_ARMATURE_'))
+      .flatMap((line) => (line.split('|')[1] as string).match(/ERR_ARMATURE_[A-Z_]+/g) ?? [])
+    expect(table).toEqual(errorCodes())
+    expect(new Set(readme.match(/ERR_ARMATURE_[A-Z_]+/g))).toEqual(new Set(errorCodes()))
   })
 })

@@ -1,8 +1,9 @@
 // Type tests: run by vitest's typecheck mode (and tsc) in npm test. Each
 // `@ts-expect-error` line proves that a mistake does not compile.
 import { describe, expect, expectTypeOf, it } from 'vitest'
-import { App, get, HttpResponse, post, scope, type Middleware, type Request } from '@armature/core'
+import { App, errorCodes, get, HttpResponse, post, scope, type ErrorCode, type Middleware, type Request } from '@armature/core'
 import { armatureMatchers, testClient, type TestResponse } from '@armature/core/testing'
+import { ERROR_CODES } from '../src/generated/errors.js'
 
 describe('typed routes', () => {
   it('types path parameters from the path string', () => {
@@ -101,5 +102,14 @@ describe('typed routes', () => {
     expectTypeOf(expect(res).toHaveStatus).parameter(0).toEqualTypeOf<number>()
     // @ts-expect-error: a problem needs its status
     expect(res).toMatchProblem({ title: 'Not Found' })
+  })
+
+  it('types error codes as the runtime list has them', () => {
+    expectTypeOf<(typeof ERROR_CODES)[number]>().toEqualTypeOf<ErrorCode>()
+    expectTypeOf(errorCodes()).toEqualTypeOf<ErrorCode[]>()
+    const code: ErrorCode = 'ERR_ARMATURE_BODY_CUT'
+    // @ts-expect-error: not a code of the list
+    const wrong: ErrorCode = 'ERR_ARMATURE_NOPE'
+    void [code, wrong]
   })
 })

@@ -10,6 +10,7 @@ import { millis, Server } from './server.js'
 import { LIMITS_OPTIONS } from './generated/options.js'
 import { checkOptions, type Shape } from './options.js'
 import { isStreamSource } from './streams.js'
+import { Code, codedError } from './errors.js'
 
 /**
  * Request limits; each falls back to its default. The type is napi's, from
@@ -116,9 +117,7 @@ function check(table: NativeApp, path: string, router: MethodRouter<any, any>): 
     } else if (typeof target === 'function') {
       table.route(entry.methods, path, 0)
     } else {
-      throw Object.assign(new TypeError(`the handler for '${path}' must be a function or an HttpResponse`), {
-        code: 'ERR_ARMATURE_INVALID_ROUTE',
-      })
+      throw codedError(Code.InvalidRoute, `the handler for '${path}' must be a function or an HttpResponse`, undefined, TypeError)
     }
   }
 }
@@ -151,9 +150,7 @@ function constant(response: HttpResponse): ConstantResponse {
   const body = response.body
   if (isStreamSource(body)) {
     // A stream is read once; a constant answer is sent to every request.
-    throw Object.assign(new TypeError('a route answered by a constant HttpResponse cannot stream: return HttpResponse.stream(...) from a handler'), {
-      code: 'ERR_ARMATURE_INVALID_ROUTE',
-    })
+    throw codedError(Code.InvalidRoute, 'a route answered by a constant HttpResponse cannot stream: return HttpResponse.stream(...) from a handler', undefined, TypeError)
   }
   return {
     status: response.status,
@@ -181,9 +178,7 @@ export class Scope<D = any> {
 
   constructor(prefix: string) {
     if (prefix !== '' && !prefix.startsWith('/')) {
-      throw Object.assign(new Error(`invalid scope prefix '${prefix}': it must start with '/'`), {
-        code: 'ERR_ARMATURE_INVALID_ROUTE',
-      })
+      throw codedError(Code.InvalidRoute, `invalid scope prefix '${prefix}': it must start with '/'`)
     }
     this.prefix = prefix
   }
@@ -415,9 +410,7 @@ function parseAddress(address: string | number | RunOptions): RunOptions {
   if (typeof address !== 'string') return address
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(address)
   if (!match) {
-    throw Object.assign(new Error(`invalid address '${address}': use 'host:port', e.g. '127.0.0.1:8080'`), {
-      code: 'ERR_ARMATURE_LISTEN',
-    })
+    throw codedError(Code.Listen, `invalid address '${address}': use 'host:port', e.g. '127.0.0.1:8080'`)
   }
   const host = match[1] ?? match[2]
   return { host: host === '' ? undefined : host, port: Number(match[3]) }

@@ -1,5 +1,6 @@
 import { parseCookie, stringifySetCookie, type SetCookie } from 'cookie'
 import type * as Signature from 'cookie-signature'
+import { Code, codedError } from './errors.js'
 
 /** Attributes of a cookie set with `HttpResponse.cookie`. */
 export interface CookieOptions {
@@ -49,9 +50,7 @@ export function setCookie(name: string, value: string, options: CookieOptions, s
   if (signed) {
     const secret = secrets?.[0]
     if (secret === undefined) {
-      throw Object.assign(new Error(`cannot sign the cookie '${name}': give the app a secret with App.new({ cookies: { secret } })`), {
-        code: 'ERR_ARMATURE_INVALID_OPTION',
-      })
+      throw codedError(Code.InvalidOption, `cannot sign the cookie '${name}': give the app a secret with App.new({ cookies: { secret } })`)
     }
     text = SIGNED + signature().sign(value, secret)
   }
@@ -83,9 +82,7 @@ export function secretsOf(settings: CookieSettings | undefined): readonly string
   if (settings === undefined) return undefined
   const list = typeof settings.secret === 'string' ? [settings.secret] : settings.secret
   if (!Array.isArray(list) || list.length === 0 || list.some((s) => typeof s !== 'string' || s.length < 16)) {
-    throw Object.assign(new Error('cookies.secret must be a string of at least 16 characters, or a non-empty list of them'), {
-      code: 'ERR_ARMATURE_INVALID_OPTION',
-    })
+    throw codedError(Code.InvalidOption, 'cookies.secret must be a string of at least 16 characters, or a non-empty list of them')
   }
   return list
 }

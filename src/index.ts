@@ -55,7 +55,8 @@ export {
   type Target,
 } from './routing.js'
 export { Server, type CloseOptions, type ServerStats } from './server.js'
-import { binding } from './native.js'
+export type { ErrorCode } from './errors.js'
+import { ERROR_CODES, type ErrorCode } from './errors.js'
 
-/** Every `ERR_ARMATURE_*` code the native engine can throw, e.g. for tests that keep docs in sync. */
-export const errorCodes: () => string[] = binding.errorCodes
+/** Every `code` an Armature error can carry (the engine's, the binding's and the JS layer's), e.g. for tests that keep docs in sync. */
+export const errorCodes = (): ErrorCode[] => [...ERROR_CODES]

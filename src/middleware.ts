@@ -14,6 +14,7 @@ import type {
   RequestIdOptions,
   SecurityHeadersOptions,
 } from './generated/middleware.js'
+import { Code, codedError } from './errors.js'
 
 /** Option shapes generated from the engine's Rust structs (crates/engine/tests/typescript.rs). */
 export type { CompressionOptions, CorsOptions, ETagOptions, LoggerOptions, LogLevel, RequestIdOptions, SecurityHeadersOptions }
@@ -48,9 +49,7 @@ export class NativeMiddleware {
 /** JSON has no `NaN` or `Infinity`: name where one is, before napi's own message (no code, no key) would. */
 function refuseNonFinite(kind: string, value: unknown, path: string): void {
   if (typeof value === 'number' && !Number.isFinite(value)) {
-    throw Object.assign(new TypeError(`${kind} options: ${path === '' ? 'the value' : path} must be a finite number, got ${value}`), {
-      code: 'ERR_ARMATURE_INVALID_OPTION',
-    })
+    throw codedError(Code.InvalidOption, `${kind} options: ${path === '' ? 'the value' : path} must be a finite number, got ${value}`, undefined, TypeError)
   }
   if (value !== null && typeof value === 'object') {
     for (const [key, inner] of Object.entries(value)) refuseNonFinite(kind, inner, path === '' ? key : `${path}.${key}`)

@@ -1,4 +1,5 @@
 import type * as Binding from '../index.js'
+import { Code, codedError } from './errors.js'
 
 /** The platforms Armature publishes a prebuilt binary for, as `@armature/core-<platform>`. */
 export const PLATFORMS = ['linux-x64-gnu', 'linux-arm64-gnu', 'darwin-x64', 'darwin-arm64', 'win32-x64-msvc'] as const
@@ -29,17 +30,15 @@ function load(): typeof Binding {
     const why = known
       ? `the package @armature/core-${key} is missing (installs with --omit=optional, or a lock file made on another platform, leave it out); reinstall @armature/core with optional dependencies`
       : `no prebuilt binary exists for it (there are binaries for ${PLATFORMS.join(', ')})`
-    throw Object.assign(
-      new Error(
-        `@armature/core cannot load its native binary on ${key} (Node.js ${process.version}): ${why}. ` +
-          `Tried ./armature.${key}.node and @armature/core-${key}. ` +
-          'To build it from source, clone https://github.com/armature-rs/armature and run `npm install` with a Rust toolchain (https://rustup.rs).',
-        { cause },
-      ),
-      { code: 'ERR_ARMATURE_NO_BINARY' },
+    throw codedError(
+      Code.NoBinary,
+      `@armature/core cannot load its native binary on ${key} (Node.js ${process.version}): ${why}. ` +
+        `Tried ./armature.${key}.node and @armature/core-${key}. ` +
+        'To build it from source, clone https://github.com/armature-rs/armature and run `npm install` with a Rust toolchain (https://rustup.rs).',
+      { cause },
     )
   }
 }
 
-/** The native binding: `NativeApp`, `statusReason`, `errorCodes`. */
+/** The native binding: `NativeApp`, `statusReason`, the option checks. */
 export const binding: typeof Binding = load()

@@ -1,4 +1,5 @@
 import { closest, distance } from 'fastest-levenshtein'
+import { Code, codedError } from './errors.js'
 
 /**
  * What an option accepts: a `typeof` name, or a check that returns what is
@@ -17,7 +18,7 @@ const article = (kind: Kind) => (kind === 'object' ? 'an object' : `a ${kind}`)
 export type Shape<T> = { readonly [K in keyof Required<T>]: Rule }
 
 function invalid(message: string): Error {
-  return Object.assign(new TypeError(message), { code: 'ERR_ARMATURE_INVALID_OPTION' })
+  return codedError(Code.InvalidOption, message, undefined, TypeError)
 }
 
 function describe(value: unknown): string {

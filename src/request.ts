@@ -3,6 +3,7 @@ import type Accepts from 'accepts'
 import { parseCookies, unsignCookie } from './cookies.js'
 import { HttpError } from './response.js'
 import { Ended, PullState } from './wire.js'
+import { Code, codedError } from './errors.js'
 
 /** `accepts` (and the MIME database it loads, ~4 MiB) only once a handler negotiates. */
 let acceptsModule: typeof Accepts | undefined
@@ -24,17 +25,17 @@ export interface RequestContext {
 }
 
 /** Why a request ended, as the engine reports it. */
-const ENDED: Record<Exclude<Ended, Ended.Waiting>, { code: string; message: string }> = {
-  [Ended.ClientGone]: { code: 'ERR_ARMATURE_CLIENT_GONE', message: 'the client went away before the answer' },
-  [Ended.Timeout]: { code: 'ERR_ARMATURE_TIMEOUT', message: 'the handler did not answer within requestTimeout' },
-  [Ended.Shutdown]: { code: 'ERR_ARMATURE_SHUTDOWN', message: 'the server closed before the answer' },
-  [Ended.Unknown]: { code: 'ERR_ARMATURE_CLIENT_GONE', message: 'the request has ended' },
+const ENDED: Record<Exclude<Ended, Ended.Waiting>, { code: Code; message: string }> = {
+  [Ended.ClientGone]: { code: Code.ClientGone, message: 'the client went away before the answer' },
+  [Ended.Timeout]: { code: Code.Timeout, message: 'the handler did not answer within requestTimeout' },
+  [Ended.Shutdown]: { code: Code.Shutdown, message: 'the server closed before the answer' },
+  [Ended.Unknown]: { code: Code.ClientGone, message: 'the request has ended' },
 }
 
 /** The `reason` of an aborted `req.signal`: an `Error` whose `code` says why. */
 export function abortReason(ended: Ended): Error {
   const { code, message } = ENDED[ended as Exclude<Ended, Ended.Waiting>] ?? ENDED[Ended.Unknown]
-  return Object.assign(new Error(message), { code })
+  return codedError(code, message)
 }
 
 /** Parsed query-string values: a repeated key gives an array. */
@@ -43,10 +44,7 @@ export type QueryValue = string | string[]
 const NO_VALUES: readonly string[] = []
 
 function finished(): Error {
-  return Object.assign(
-    new Error('this request has already been answered; read what you need from it before the handler returns'),
-    { code: 'ERR_ARMATURE_REQUEST_FINISHED' },
-  )
+  return codedError(Code.RequestFinished, 'this request has already been answered; read what you need from it before the handler returns')
 }
 
 function decode(part: string): string {
@@ -413,7 +411,7 @@ export class Request<Params extends Record<string, string> = Record<string, stri
         const pulled = native.pull(id, state)
         const where = state[0] as PullState
         if (where === PullState.Cut) {
-          throw Object.assign(new Error(`the request body was cut short: ${String(pulled)}`), { code: 'ERR_ARMATURE_BODY_CUT' })
+          throw codedError(Code.BodyCut, `the request body was cut short: ${String(pulled)}`)
         }
         if (pulled != null) yield pulled as Buffer
         if (where !== PullState.More) return
@@ -439,7 +437,5 @@ export class Request<Params extends Record<string, string> = Record<string, stri
 
 /** What `req.body` throws on a route that streams its body. */
 function streamedBody(): Error {
-  return Object.assign(new Error('this route streams its request body ({ stream: true }): read it with req.stream()'), {
-    code: 'ERR_ARMATURE_BODY_STREAMED',
-  })
+  return codedError(Code.BodyStreamed, 'this route streams its request body ({ stream: true }): read it with req.stream()')
 }

@@ -3,6 +3,7 @@ import { binding } from './native.js'
 import { sse, type SseEvent, type SseOptions } from './sse.js'
 import { isStreamSource, type StreamSource } from './streams.js'
 import { CONTENT_TYPE_NAMES, ContentType } from './wire.js'
+import { Code, codedError } from './errors.js'
 
 /** The reason phrase of a status, from the engine (node:http would cost ~2.5 MiB of memory to load). */
 function reason(status: number): string {
@@ -23,9 +24,7 @@ export interface ResponseInit {
 
 function checkStatus(status: number): number {
   if (!Number.isInteger(status) || status < 200 || status > 999) {
-    throw Object.assign(new RangeError(`invalid HTTP status ${String(status)}: use an integer from 200 to 999`), {
-      code: 'ERR_ARMATURE_INVALID_RESPONSE',
-    })
+    throw codedError(Code.InvalidResponse, `invalid HTTP status ${String(status)}: use an integer from 200 to 999`, undefined, RangeError)
   }
   return status
 }

@@ -2,6 +2,7 @@ import { createHistogram, performance, type EventLoopUtilization, type Recordabl
 import type { NativeServer } from '../index.js'
 import { binding } from './native.js'
 import { checkOptions, type Shape } from './options.js'
+import { Code, codedError } from './errors.js'
 
 /** Options of `Server.close`. */
 export interface CloseOptions {
@@ -128,9 +129,7 @@ class LoopDelay {
  */
 export function millis(name: string, value: unknown): number {
   if (typeof value !== 'number' && typeof value !== 'string') {
-    throw Object.assign(new TypeError(`${name} must be a number of milliseconds or a string with a unit, got ${typeof value}`), {
-      code: 'ERR_ARMATURE_INVALID_OPTION',
-    })
+    throw codedError(Code.InvalidOption, `${name} must be a number of milliseconds or a string with a unit, got ${typeof value}`, undefined, TypeError)
   }
   return binding.checkMillis(name, value)
 }

@@ -22,6 +22,7 @@
  */
 import type { NativeServer } from '../index.js'
 import type { App } from './app.js'
+import { Code, codedError } from './errors.js'
 
 /** A query-string value; arrays repeat the key. */
 export type QueryInput = string | number | boolean | readonly (string | number | boolean)[]
@@ -145,7 +146,7 @@ export function testClient(app: App<any>): TestClient {
     const res = await native.inject((req.method ?? 'GET').toUpperCase(), withQuery(req.url, req.query), headers, body)
     // Over a socket the client would see the response cut short.
     if (res.streamError != null) {
-      throw Object.assign(new Error(`the response stream failed: ${res.streamError}`), { code: 'ERR_ARMATURE_STREAM_FAILED' })
+      throw codedError(Code.StreamFailed, `the response stream failed: ${res.streamError}`)
     }
     return new TestResponse(res.status, res.headers, res.body)
   }

@@ -67,7 +67,7 @@ export const enum Code {
 export type ErrorCode = `${Code}`
 
 /** Every code, in the order the docs list them. */
-export const ERROR_CODES: readonly ErrorCode[] = [
+export const ERROR_CODES = [
   'ERR_ARMATURE_INVALID_ROUTE',
   'ERR_ARMATURE_ROUTE_CONFLICT',
   'ERR_ARMATURE_INVALID_OPTION',
@@ -84,4 +84,4 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'ERR_ARMATURE_BODY_CUT',
   'ERR_ARMATURE_STREAM_FAILED',
   'ERR_ARMATURE_PANIC',
-]
+] as const satisfies readonly ErrorCode[]

@@ -5,11 +5,11 @@ use armature_engine::http::{Method, Response};
 use std::sync::Arc;
 
 use armature_engine::middleware::{Layer, Layers};
-use armature_engine::{Bytes, Endpoint, FixedResponse, Methods, RouterBuilder};
+use armature_engine::{Bytes, Endpoint, ErrorCode, FixedResponse, Methods, RouterBuilder};
 use napi::bindgen_prelude::{Buffer, Either, Function};
 use napi_derive::napi;
 
-use crate::error::{coded, guard, CodedError};
+use crate::error::{coded, guard, thrown, CodedError};
 use crate::middleware::{build_layers, Inline, MiddlewareSpec};
 use crate::options::ServerOptions;
 use crate::response::response_parts;
@@ -94,8 +94,8 @@ impl NativeApp {
             };
             let headers = &response.headers;
             if headers.len() % 2 != 0 {
-                return Err(napi::Error::new(
-                    "ERR_ARMATURE_INVALID_ROUTE",
+                return Err(thrown(
+                    ErrorCode::InvalidRoute,
                     format!("the headers of the fixed response for '{path}' do not pair up"),
                 ));
             }
@@ -104,7 +104,7 @@ impl NativeApp {
                 .map(|pair| (pair[0].as_str(), pair[1].as_str()));
             let (status, headers) =
                 response_parts(u32::from(response.status), response.content_type, pairs)
-                    .map_err(|why| napi::Error::new("ERR_ARMATURE_INVALID_ROUTE", why))?;
+                    .map_err(|why| thrown(ErrorCode::InvalidRoute, why))?;
             let mut fixed = Response::new(body);
             *fixed.status_mut() = status;
             *fixed.headers_mut() = headers;
@@ -174,8 +174,8 @@ fn parse_methods(methods: Option<Vec<String>>, path: &str) -> Result<Methods, Co
         .iter()
         .map(|name| {
             Method::from_bytes(name.to_ascii_uppercase().as_bytes()).map_err(|_| {
-                napi::Error::new(
-                    "ERR_ARMATURE_INVALID_ROUTE",
+                thrown(
+                    ErrorCode::InvalidRoute,
                     format!("invalid method '{name}' for route '{path}'"),
                 )
             })

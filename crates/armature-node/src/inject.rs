@@ -6,10 +6,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 use armature_engine::http::header::HOST;
 use armature_engine::http::{HeaderName, HeaderValue, Method, Request, Response, Version};
-use armature_engine::{Bytes, Handler};
+use armature_engine::{Bytes, ErrorCode, Handler};
 use napi::bindgen_prelude::{Buffer, Env, Object};
 
-use crate::error::{internal, CodedError, INVALID_REQUEST};
+use crate::error::{internal, thrown, CodedError};
 use crate::js_call::Promised;
 use crate::response::WholeResponse;
 
@@ -34,7 +34,7 @@ pub(crate) fn inject<'env>(
     env: &'env Env,
     injected: Injected,
 ) -> Result<Object<'env>, CodedError> {
-    let invalid = |why: String| napi::Error::new(INVALID_REQUEST, why);
+    let invalid = |why: String| thrown(ErrorCode::InvalidRequest, why);
     let Some(handler) = handler.cloned() else {
         return Err(invalid(
             "inject needs a server made with inProcess".to_owned(),

@@ -8,9 +8,10 @@ use std::sync::{Arc, OnceLock};
 
 use armature_engine::http::request::Parts;
 use armature_engine::middleware::{Flow, Layer};
+use armature_engine::ErrorCode;
 use napi_derive::napi;
 
-use crate::error::{guard, CodedError};
+use crate::error::{guard, thrown, CodedError};
 
 /// The middleware kind that panics.
 pub(crate) const KIND: &str = "panicForTest";
@@ -28,9 +29,9 @@ fn enabled() -> bool {
 }
 
 fn disabled() -> CodedError {
-    napi::Error::new(
-        "ERR_ARMATURE_INVALID_OPTION",
-        "panicForTest works only in a process started with ARMATURE_TEST_PANICS=1".to_owned(),
+    thrown(
+        ErrorCode::InvalidOption,
+        "panicForTest works only in a process started with ARMATURE_TEST_PANICS=1",
     )
 }
 

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+pub use armature_wire::ErrorCode;
+
 /// An error raised while configuring or starting the engine.
 ///
 /// Request-time failures never surface as `Error`: they become problem
@@ -67,22 +69,14 @@ impl Error {
     }
 
     /// A stable, documented code that JavaScript sees as `err.code`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self.kind {
-            Kind::InvalidRoute => "ERR_ARMATURE_INVALID_ROUTE",
-            Kind::RouteConflict => "ERR_ARMATURE_ROUTE_CONFLICT",
-            Kind::InvalidOption => "ERR_ARMATURE_INVALID_OPTION",
-            Kind::Listen => "ERR_ARMATURE_LISTEN",
+            Kind::InvalidRoute => ErrorCode::InvalidRoute,
+            Kind::RouteConflict => ErrorCode::RouteConflict,
+            Kind::InvalidOption => ErrorCode::InvalidOption,
+            Kind::Listen => ErrorCode::Listen,
         }
     }
-
-    /// Every code the engine can produce, for keeping docs and bindings in sync.
-    pub const CODES: [&'static str; 4] = [
-        "ERR_ARMATURE_INVALID_ROUTE",
-        "ERR_ARMATURE_ROUTE_CONFLICT",
-        "ERR_ARMATURE_INVALID_OPTION",
-        "ERR_ARMATURE_LISTEN",
-    ];
 }
 
 impl fmt::Display for Error {

@@ -31,7 +31,7 @@ pub use app::{App, Options};
 pub use batch::{Batcher, News, MAX_BATCH, MAX_DELAY};
 pub use body::{Body, BoxError, Chunks};
 pub use dispatch::{Call, Dispatch, Ended};
-pub use error::Error;
+pub use error::{Error, ErrorCode};
 pub use limits::Limits;
 pub use problem::{problem, PROBLEM_JSON};
 pub use routing::{Endpoint, FixedResponse, Methods, Params, Resolution, Router, RouterBuilder};

@@ -132,7 +132,7 @@ fn zero_limits_are_rejected() {
     };
     let error = limits.validate().unwrap_err();
     assert!(error.is_invalid_option());
-    assert_eq!(error.code(), "ERR_ARMATURE_INVALID_OPTION");
+    assert_eq!(error.code().as_str(), "ERR_ARMATURE_INVALID_OPTION");
     assert_eq!(
         error.to_string(),
         "limits.bodySize must be greater than zero"

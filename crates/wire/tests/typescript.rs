@@ -92,7 +92,7 @@ fn errors() -> String {
         .map(|code| format!("  '{}',\n", code.as_str()))
         .collect();
     out.push_str(&format!(
-        "\n/** Every code, in the order the docs list them. */\nexport const ERROR_CODES: readonly ErrorCode[] = [\n{}]\n",
+        "\n/** Every code, in the order the docs list them. */\nexport const ERROR_CODES = [\n{}] as const satisfies readonly ErrorCode[]\n",
         all.concat()
     ));
     out
