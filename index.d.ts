@@ -294,6 +294,13 @@ export interface MiddlewareSpec {
 /** Panics, so that a test sees `ERR_ARMATURE_PANIC` thrown. */
 export declare function panicForTest(): void
 
+/**
+ * The body of a problem response JS makes (an `HttpError`, a 500), written
+ * by the engine's writer so that it has the bytes the engine's own problems
+ * have. `extensions` is a JSON object's text, checked by JS.
+ */
+export declare function problemJson(status: number, instance: string, detail?: string | undefined | null, kind?: string | undefined | null, title?: string | undefined | null, extensions?: string | undefined | null): string
+
 /** Where and how the native server listens. */
 export interface ServerOptions {
   /** Host name or IP address to bind. */

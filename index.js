@@ -841,4 +841,5 @@ module.exports.checkMiddleware = nativeBinding.checkMiddleware
 module.exports.checkMillis = nativeBinding.checkMillis
 module.exports.checkTrustProxy = nativeBinding.checkTrustProxy
 module.exports.panicForTest = nativeBinding.panicForTest
+module.exports.problemJson = nativeBinding.problemJson
 module.exports.statusReason = nativeBinding.statusReason

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { App, errorCodes, get, HttpError, HttpResponse, type Handler } from '@armature/core'
 import { readFileSync } from 'node:fs'
+import problems from './fixtures/problems.json' with { type: 'json' }
 import { start } from './helpers.js'
 
 afterEach(() => {
@@ -92,6 +93,37 @@ describe('errors', () => {
     const res = await fetch(`${server.url}/x`)
     expect(res.status).toBe(500)
     expect(await res.json()).toMatchObject({ status: 500, instance: '/x' })
+  })
+
+  it('writes the bytes of the problem table, as the engine does (crates/engine/tests/problem.rs)', async () => {
+    type Input = { status: number; instance: string; detail?: string; type?: string; title?: string; extensions?: Record<string, unknown> }
+    const cases = (problems as { input: Input; body: string }[]).filter(({ input }) => input.instance !== '')
+    let app = App.new()
+    for (const { input } of cases) {
+      app = app.route(input.instance, get(() => {
+        throw new HttpError(input.status, input.detail, { type: input.type, title: input.title, ...input.extensions })
+      }))
+    }
+    const server = await start(app)
+    for (const { input, body } of cases) {
+      const res = await fetch(server.url + input.instance)
+      expect(res.status).toBe(input.status)
+      expect(res.headers.get('content-type')).toBe('application/problem+json')
+      expect(await res.text(), input.instance).toBe(body)
+    }
+    // The engine's own 404 for the path of the first case.
+    const engine = await start(App.new())
+    const first = problems[0] as { input: Input; body: string }
+    expect(await (await fetch(engine.url + first.input.instance)).text()).toBe(first.body)
+  })
+
+  it.each([
+    ['a standard member', { status: 200 }],
+    ['a short name', { id: 1 }],
+    ['a name that is no identifier', { 'my-limit': 1 }],
+    ['a value JSON cannot hold', { count: 1n }],
+  ])('refuses %s as an extension member', (_name, members) => {
+    expect(() => new HttpError(400, 'bad', members)).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_OPTION' }))
   })
 
   it('documents every error code in the README table, in the order of the list', () => {

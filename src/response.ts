@@ -231,21 +231,61 @@ export interface HttpErrorOptions {
   title?: string
   /** The underlying error. */
   cause?: unknown
+  /**
+   * Any other key is an extension member of the problem (RFC 9457 §3.2),
+   * sent after the standard ones: a name of a letter and then two or more
+   * letters, digits or `_`, and a JSON value.
+   */
+  [member: string]: unknown
+}
+
+/** The options of `HttpError` that are not extension members. */
+const ERROR_OPTIONS = new Set(['headers', 'type', 'title', 'cause'])
+/** The standard members, which no extension may replace. */
+const STANDARD_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'instance'])
+/** RFC 9457 §3.2: extension names usable as identifiers in other formats. */
+const MEMBER_NAME = /^[A-Za-z][A-Za-z0-9_]{2,}$/
+
+/** The extension members among `options`, as JSON object text; `undefined` when there are none. */
+function extensionsOf(options: HttpErrorOptions): string | undefined {
+  let members: Record<string, unknown> | undefined
+  for (const [name, value] of Object.entries(options)) {
+    if (ERROR_OPTIONS.has(name) || value === undefined) continue
+    if (STANDARD_MEMBERS.has(name) || !MEMBER_NAME.test(name)) {
+      throw codedError(
+        Code.InvalidOption,
+        `HttpError option '${name}' cannot be a problem extension member: use a name of a letter and then two or more letters, digits or _, other than ${[...STANDARD_MEMBERS].join(', ')}`,
+        undefined,
+        TypeError,
+      )
+    }
+    ;(members ??= {})[name] = value
+  }
+  if (members === undefined) return undefined
+  try {
+    return JSON.stringify(members)
+  } catch (error) {
+    throw codedError(Code.InvalidOption, `HttpError extension members must be JSON values: ${(error as Error).message}`, { cause: error }, TypeError)
+  }
 }
 
 /**
  * An error that becomes an `application/problem+json` response with its
  * status (RFC 9457). Its message is the problem's `detail` and is always
- * shown to the client, so word it for them.
+ * shown to the client, so word it for them. Options other than `headers`,
+ * `type`, `title` and `cause` are extension members of the problem.
  *
  * @example
  * throw new HttpError(404, 'No such user')
+ * throw new HttpError(413, 'file too large', { limit: 'fileSize' })
  */
 export class HttpError extends Error {
   readonly status: number
   readonly headers: Record<string, string> | undefined
   readonly type: string
   readonly title: string
+  /** @internal the extension members as JSON object text, checked when made. */
+  readonly extensions: string | undefined
 
   constructor(status: number, detail?: string, options: HttpErrorOptions = {}) {
     if (!Number.isInteger(status) || status < 400 || status > 599) {
@@ -257,24 +297,22 @@ export class HttpError extends Error {
     this.headers = options.headers
     this.type = options.type ?? 'about:blank'
     this.title = options.title ?? reason(status)
+    this.extensions = extensionsOf(options)
   }
 }
 
-/** A problem+json response (RFC 9457). */
+/**
+ * A problem+json response (RFC 9457), its body written by the engine's
+ * writer: the same bytes as the engine's own problems for the same input.
+ */
 export function problem(
   status: number,
   instance: string,
   detail?: string,
-  fields: { type?: string; title?: string } = {},
+  fields: { type?: string; title?: string; extensions?: string | undefined } = {},
 ): HttpResponse {
-  const body: Record<string, unknown> = {
-    type: fields.type ?? 'about:blank',
-    title: fields.title ?? reason(status),
-    status,
-  }
-  if (detail !== undefined) body.detail = detail
-  body.instance = instance
-  return typed(new HttpResponse(JSON.stringify(body), { status }), ContentType.Problem)
+  const body = binding.problemJson(status, instance, detail, fields.type, fields.title, fields.extensions)
+  return typed(new HttpResponse(body, { status }), ContentType.Problem)
 }
 
 /** `Cache-Control` directives (RFC 9111); ages are whole seconds. */

@@ -7,12 +7,13 @@ use armature_engine::http::header::CONTENT_TYPE;
 use armature_engine::http::{HeaderMap, HeaderValue, Response, StatusCode};
 use std::sync::LazyLock;
 
-use armature_engine::Body;
+use armature_engine::{Body, ErrorCode, Problem};
 use armature_wire::ContentType;
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
+use serde_json::{Map, Value};
 
-use crate::error::{guard, CodedError};
+use crate::error::{guard, thrown, CodedError};
 
 /// The header value of each [`ContentType`] code, made once.
 fn content_types() -> &'static [Option<HeaderValue>] {
@@ -90,4 +91,49 @@ impl From<Response<Body>> for WholeResponse {
             stream_error: None,
         }
     }
+}
+
+/// The body of a problem response JS makes (an `HttpError`, a 500), written
+/// by the engine's writer so that it has the bytes the engine's own problems
+/// have. `extensions` is a JSON object's text, checked by JS.
+// napi registers exports only outside `cfg(test)`, so a test build sees no caller.
+#[cfg_attr(test, allow(dead_code))]
+#[napi]
+pub fn problem_json(
+    status: u32,
+    instance: String,
+    detail: Option<String>,
+    kind: Option<String>,
+    title: Option<String>,
+    extensions: Option<String>,
+) -> Result<String, CodedError> {
+    guard(|| -> Result<_, CodedError> {
+        let status = u16::try_from(status)
+            .ok()
+            .and_then(|status| StatusCode::from_u16(status).ok())
+            .ok_or_else(|| {
+                thrown(
+                    ErrorCode::InvalidResponse,
+                    format!("invalid HTTP status {status}"),
+                )
+            })?;
+        let extensions = extensions
+            .map(|text| serde_json::from_str::<Map<String, Value>>(&text))
+            .transpose()
+            .map_err(|why| {
+                thrown(
+                    ErrorCode::InvalidOption,
+                    format!("problem extension members must be a JSON object: {why}"),
+                )
+            })?;
+        Ok(Problem {
+            status,
+            kind: kind.as_deref().unwrap_or("about:blank"),
+            title: title.as_deref(),
+            detail: detail.as_deref(),
+            instance: &instance,
+            extensions: extensions.as_ref(),
+        }
+        .to_json())
+    })
 }

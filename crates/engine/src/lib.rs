@@ -33,7 +33,7 @@ pub use body::{Body, BoxError, Chunks};
 pub use dispatch::{Call, Dispatch, Ended};
 pub use error::{Error, ErrorCode};
 pub use limits::Limits;
-pub use problem::{problem, PROBLEM_JSON};
+pub use problem::{problem, Problem, PROBLEM_JSON};
 pub use routing::{Endpoint, FixedResponse, Methods, Params, Resolution, Router, RouterBuilder};
 pub use runtime::runtime;
 pub use server::{Handler, LoadStats, Server};
