@@ -5,9 +5,6 @@ import { HttpError, HttpResponse, problem, stringify } from './response.js'
 import { isStreamSource, Streams, type StreamSource } from './streams.js'
 import { BodyKind, ContentType, type DrainSink, type Ended, Outgoing, readDrain, RespondRecord } from './wire.js'
 
-/** What a handler or middleware may return. */
-export type HandlerResult = HttpResponse | string | Uint8Array | StreamSource | object | number | boolean | null | undefined
-
 /** One routed handler with its middleware, composed once at start. */
 export interface Endpoint {
   run: (req: Request<any, any>) => unknown

@@ -6,7 +6,7 @@
  * const server = await App.new().route('/', get(() => 'Hello, World!')).run('127.0.0.1:8080')
  */
 export { App, Scope, scope, type AppOptions, type ForwardedHeader, type Limits, type RunOptions, type TrustProxy } from './app.js'
-export type { HandlerResult } from './bridge.js'
+export type { Handler, HandlerResult, Middleware } from './types.js'
 export {
   BodyLimit,
   Compression,
@@ -33,8 +33,8 @@ export {
 } from './middleware.js'
 export { Request, type QueryValue } from './request.js'
 export type { StreamSource } from './streams.js'
-export type { SseEvent, SseOptions } from './sse.js'
-export { HttpError, HttpResponse, type Body, type CacheControl, type HttpErrorOptions, type ResponseInit } from './response.js'
+export type { SseEvent } from './sse.js'
+export { HttpError, HttpResponse, type Body, type CacheControl, type HttpErrorOptions, type ResponseInit, type SseOptions } from './response.js'
 export type { CookieOptions, CookieSettings } from './cookies.js'
 export {
   any,
@@ -47,8 +47,6 @@ export {
   patch,
   post,
   put,
-  type Handler,
-  type Middleware,
   type ParamNames,
   type Params,
   type RouteOptions,

@@ -2,7 +2,7 @@ import type { MiddlewareSpec, WholeResponse } from '../index.js'
 import { binding } from './native.js'
 import { HttpError, HttpResponse } from './response.js'
 import type { Request } from './request.js'
-import type { Middleware } from './routing.js'
+import type { Middleware } from './types.js'
 import { isStreamSource, type StreamSource } from './streams.js'
 import type {
   CompressionOptions,

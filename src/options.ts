@@ -1,5 +1,6 @@
 import { closest, distance } from 'fastest-levenshtein'
 import { Code, codedError } from './errors.js'
+import { binding } from './native.js'
 
 /**
  * What an option accepts: a `typeof` name, or a check that returns what is
@@ -63,4 +64,16 @@ export function checkOptions(path: string, options: unknown, shape: Readonly<Rec
           : kinds.map(article).join(' or ')
     if (problem !== undefined) throw invalid(`${where(key)} must be ${problem}, got ${describe(value)}`)
   }
+}
+
+/**
+ * `value` checked as a time (whole milliseconds from 0 to 2^31 - 1, or text
+ * with a unit: `'500ms'`, `'30s'`) and returned in milliseconds; throws
+ * `ERR_ARMATURE_INVALID_OPTION` naming `name`.
+ */
+export function millis(name: string, value: unknown): number {
+  if (typeof value !== 'number' && typeof value !== 'string') {
+    throw codedError(Code.InvalidOption, `${name} must be a number of milliseconds or a string with a unit, got ${typeof value}`, undefined, TypeError)
+  }
+  return binding.checkMillis(name, value)
 }

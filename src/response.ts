@@ -1,6 +1,6 @@
 import { setCookie, type CookieOptions } from './cookies.js'
 import { binding } from './native.js'
-import { sse, type SseEvent, type SseOptions } from './sse.js'
+import { EVENT_STREAM_HEADERS, eventStream, type EventStreamOptions, type SseEvent } from './sse.js'
 import { isStreamSource, type StreamSource } from './streams.js'
 import { CONTENT_TYPE_NAMES, ContentType } from './wire.js'
 import { Code, codedError } from './errors.js'
@@ -10,6 +10,9 @@ function reason(status: number): string {
   return binding.statusReason(status) ?? 'Error'
 }
 
+
+/** Options of `HttpResponse.sse`. */
+export interface SseOptions extends Pick<ResponseInit, 'status' | 'headers'>, EventStreamOptions {}
 
 /** A response body: text, bytes, a stream, or nothing. */
 export type Body = string | Uint8Array | StreamSource | undefined
@@ -112,8 +115,11 @@ export class HttpResponse {
    * @example
    * app.route('/events', get((req) => HttpResponse.sse(ticker(req.signal), { heartbeat: '15s' })))
    */
-  static sse(source: AsyncIterable<SseEvent | string>, options?: SseOptions): HttpResponse {
-    return sse(source, options)
+  static sse(source: AsyncIterable<SseEvent | string>, options: SseOptions = {}): HttpResponse {
+    const response = HttpResponse.stream(eventStream(source, options), { status: options.status, headers: options.headers })
+    const given = new Set(Object.keys(options.headers ?? {}).map((name) => name.toLowerCase()))
+    for (const [name, value] of EVENT_STREAM_HEADERS) if (!given.has(name)) response.header(name, value)
+    return response
   }
 
   /** A response without a body. @default status 204 */

@@ -1,5 +1,5 @@
 import type { Request } from './request.js'
-import type { HandlerResult } from './bridge.js'
+import type { Handler, Middleware } from './types.js'
 import type { AnyMiddleware } from './middleware.js'
 import { checkOptions, type Shape } from './options.js'
 import { HttpResponse } from './response.js'
@@ -16,29 +16,6 @@ export type ParamNames<Path extends string> = Path extends `${string}:${infer Na
 
 /** The parameters object of a route path. */
 export type Params<Path extends string> = { [K in ParamNames<Path>]: string }
-
-/** A request handler: sync or async, returning a response or a value that becomes one. */
-export type Handler<P extends Record<string, string> = Record<string, string>, D = any> = (
-  req: Request<P, D>,
-) => HandlerResult | Promise<HandlerResult>
-
-/**
- * Middleware: runs before the handler, calls `next(req)` to continue, and
- * may change the response it gets back. `next` rejects when the handler
- * throws, so middleware can catch errors too.
- *
- * @example
- * const timing: Middleware = async (req, next) => {
- *   const started = performance.now()
- *   const res = await next(req)
- *   return res.header('server-timing', `total;dur=${performance.now() - started}`)
- * }
- */
-export type Middleware<D = any> = (
-  req: Request<any, D>,
-  // Any request: a middleware that needs only part of the app state still fits an app with more.
-  next: (req: Request<any, any>) => Promise<HttpResponse>,
-) => HandlerResult | Promise<HandlerResult>
 
 /** A handler function, or a constant response that the engine serves without calling JS. */
 export type Target<P extends Record<string, string>, D> = Handler<P, D> | HttpResponse

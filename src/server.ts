@@ -1,8 +1,6 @@
 import { createHistogram, performance, type EventLoopUtilization, type RecordableHistogram } from 'node:perf_hooks'
 import type { NativeServer } from '../index.js'
-import { binding } from './native.js'
-import { checkOptions, type Shape } from './options.js'
-import { Code, codedError } from './errors.js'
+import { checkOptions, millis, type Shape } from './options.js'
 
 /** Options of `Server.close`. */
 export interface CloseOptions {
@@ -120,16 +118,4 @@ class LoopDelay {
   stop(): void {
     clearInterval(this.#timer)
   }
-}
-
-/**
- * `value` checked as a time (whole milliseconds from 0 to 2^31 - 1, or text
- * with a unit: `'500ms'`, `'30s'`) and returned in milliseconds; throws
- * `ERR_ARMATURE_INVALID_OPTION` naming `name`.
- */
-export function millis(name: string, value: unknown): number {
-  if (typeof value !== 'number' && typeof value !== 'string') {
-    throw codedError(Code.InvalidOption, `${name} must be a number of milliseconds or a string with a unit, got ${typeof value}`, undefined, TypeError)
-  }
-  return binding.checkMillis(name, value)
 }

@@ -1,5 +1,4 @@
-import { HttpResponse, type ResponseInit } from './response.js'
-import { millis } from './server.js'
+import { millis } from './options.js'
 
 /** One Server-Sent Event. `data` that is not a string is sent as JSON. */
 export interface SseEvent {
@@ -12,8 +11,8 @@ export interface SseEvent {
   retry?: number
 }
 
-/** Options of `HttpResponse.sse`. */
-export interface SseOptions extends Pick<ResponseInit, 'status' | 'headers'> {
+/** How `HttpResponse.sse` paces its stream. */
+export interface EventStreamOptions {
   /** A comment line sent when the source has been quiet this long, so proxies keep the connection: milliseconds or `'15s'`. @default '15s' */
   heartbeat?: number | string | false
   /** Sent first: how long the client waits before reconnecting, in milliseconds. @default the client's own */
@@ -103,20 +102,18 @@ class Events implements AsyncIterableIterator<string> {
   }
 }
 
-/** `HttpResponse.sse`: see there. */
-export function sse(source: AsyncIterable<SseEvent | string>, options: SseOptions = {}): HttpResponse {
+/** The body of `HttpResponse.sse`: `source`'s events in their wire form, and heartbeats. */
+export function eventStream(source: AsyncIterable<SseEvent | string>, options: EventStreamOptions): AsyncIterable<string> {
   const beat = options.heartbeat ?? '15s'
   const heartbeat = beat === false ? undefined : millis('sse heartbeat', beat)
   if (options.retry !== undefined) retryField(options.retry)
-  const response = HttpResponse.stream(new Events(source, heartbeat, options.retry), { status: options.status, headers: options.headers })
-  const given = new Set(Object.keys(options.headers ?? {}).map((name) => name.toLowerCase()))
-  for (const [name, value] of [
-    ['content-type', 'text/event-stream; charset=utf-8'],
-    ['cache-control', 'no-cache'],
-    // nginx buffers responses unless told not to.
-    ['x-accel-buffering', 'no'],
-  ] as const) {
-    if (!given.has(name)) response.header(name, value)
-  }
-  return response
+  return new Events(source, heartbeat, options.retry)
 }
+
+/** The headers of an event stream, unless the handler gives its own. */
+export const EVENT_STREAM_HEADERS = [
+  ['content-type', 'text/event-stream; charset=utf-8'],
+  ['cache-control', 'no-cache'],
+  // nginx buffers responses unless told not to.
+  ['x-accel-buffering', 'no'],
+] as const

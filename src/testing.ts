@@ -23,6 +23,7 @@
 import type { NativeServer } from '../index.js'
 import type { App } from './app.js'
 import { Code, codedError } from './errors.js'
+import type { ProblemExpectation } from './vitest-matchers.mjs' with { 'resolution-mode': 'import' }
 
 /** A query-string value; arrays repeat the key. */
 export type QueryInput = string | number | boolean | readonly (string | number | boolean)[]
@@ -191,14 +192,6 @@ function asResponse(received: unknown): TestResponse {
   return received
 }
 
-/** The problem fields `toMatchProblem` compares. */
-export interface ProblemExpectation {
-  status: number
-  title?: string
-  detail?: string | RegExp
-  type?: string
-}
-
 /**
  * vitest matchers for {@link TestResponse}s: `expect.extend(armatureMatchers)`.
  *
@@ -283,4 +276,4 @@ export const armatureMatchers = {
 
 // The matcher types live in an ES module: vitest's types can only be augmented
 // from one, and this file compiles to CommonJS.
-export type { ArmatureMatchers } from './vitest-matchers.mjs' with { 'resolution-mode': 'import' }
+export type { ArmatureMatchers, ProblemExpectation } from './vitest-matchers.mjs' with { 'resolution-mode': 'import' }

@@ -1,7 +1,14 @@
 // Types `expect(res).toHaveStatus(200)` and the other matchers of
 // `armatureMatchers` once `@armature/core/testing` is imported.
-import type { ProblemExpectation } from './testing.js'
 import type {} from 'vitest'
+
+/** The problem fields `toMatchProblem` compares. */
+export interface ProblemExpectation {
+  status: number
+  title?: string
+  detail?: string | RegExp
+  type?: string
+}
 
 /** The assertions `armatureMatchers` adds, for typing `expect(res)`. */
 export interface ArmatureMatchers<R = unknown> {

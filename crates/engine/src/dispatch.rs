@@ -10,7 +10,7 @@ use http::{HeaderMap, Method, Response, Uri, Version};
 use tokio::sync::oneshot;
 
 use crate::inlet::Inlet;
-use crate::server::Pending;
+use crate::load::Pending;
 use crate::Body;
 
 /// Receives the requests routed to [`Endpoint::External`](crate::Endpoint::External).

@@ -16,6 +16,7 @@ pub mod inlet;
 #[cfg(feature = "json")]
 pub mod json;
 mod limits;
+mod load;
 pub mod middleware;
 pub mod pipe;
 mod problem;
@@ -33,10 +34,11 @@ pub use body::{Body, BoxError, Chunks};
 pub use dispatch::{Call, Dispatch, Ended};
 pub use error::{Error, ErrorCode};
 pub use limits::Limits;
+pub use load::LoadStats;
 pub use problem::{problem, Problem, PROBLEM_JSON};
 pub use routing::{Endpoint, FixedResponse, Methods, Params, Resolution, Router, RouterBuilder};
 pub use runtime::runtime;
-pub use server::{Handler, LoadStats, Server};
+pub use server::{Handler, Server};
 pub use slots::Slots;
 
 pub use bytes::Bytes;

@@ -12,41 +12,11 @@ use http::header::{
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode};
 
-use super::encoder::{encode, Encoder};
+use super::encoder::{encode, Coding, CompressionLevel, Encoder};
 use super::etag::NotModifiedType;
 use super::{add_vary, Flow, HeadOnly, Layer};
 use crate::Error;
 use crate::{Body, BoxError};
-
-/// A content coding the engine can produce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(
-    feature = "json",
-    derive(serde::Deserialize),
-    serde(rename_all = "lowercase")
-)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub enum Coding {
-    /// Brotli.
-    Br,
-    /// Zstandard.
-    Zstd,
-    /// gzip.
-    Gzip,
-    /// zlib-wrapped deflate, as HTTP's `deflate` means.
-    Deflate,
-}
-
-impl Coding {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Br => "br",
-            Self::Zstd => "zstd",
-            Self::Gzip => "gzip",
-            Self::Deflate => "deflate",
-        }
-    }
-}
 
 /// A [`Compression`] layer's settings, as a Rust caller gives them.
 #[derive(Debug, Clone)]
@@ -70,39 +40,6 @@ impl Default for CompressionConfig {
             min_size: 1024,
             content_types: DEFAULT_TYPES.iter().map(|t| (*t).to_owned()).collect(),
             level: CompressionLevel::default(),
-        }
-    }
-}
-
-/// How hard `Compression` works: speed against size.
-#[derive(Debug, Clone, Copy, Default)]
-#[cfg_attr(
-    feature = "json",
-    derive(serde::Deserialize),
-    serde(rename_all = "lowercase")
-)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub enum CompressionLevel {
-    /// The least work.
-    Fastest,
-    /// A balance, as servers commonly pick.
-    #[default]
-    Default,
-    /// The smallest bodies.
-    Best,
-}
-
-impl CompressionLevel {
-    /// The body size from which compressing takes about a millisecond or
-    /// more, so it leaves the engine thread. Measured with brotli, the
-    /// slowest coding, on JSON: `best` (quality 11) takes 3.9 ms for 4 KiB
-    /// and 62 ms for 64 KiB; `default` (quality 4) 1.4 ms for 64 KiB;
-    /// `fastest` about as much for 256 KiB.
-    fn blocking_from(self) -> usize {
-        match self {
-            Self::Best => 4 * 1024,
-            Self::Default => 64 * 1024,
-            Self::Fastest => 256 * 1024,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! everything the engine answers (404, 405 and limit errors included); route
 //! layers wrap one route.
 
+mod client_addr;
 mod compression;
 mod cors;
 mod encoder;
@@ -28,12 +29,14 @@ use http::{HeaderMap, HeaderValue, Response};
 use crate::proxy::TrustProxy;
 use crate::Body;
 
-pub use compression::{Coding, Compression, CompressionConfig, CompressionLevel};
+pub use client_addr::ClientAddr;
+pub use compression::{Compression, CompressionConfig};
 pub use cors::{AllowHeaders, AllowOrigins, Cors, CorsConfig};
+pub use encoder::{Coding, CompressionLevel};
 pub use etag::ETag;
 pub(crate) use logger::flush as flush_logs;
 pub use logger::{Destination, LogLevel, Logger, LoggerConfig};
-pub use rate_limit::{Algorithm, ClientAddr, Decision, RateLimit, RateLimitConfig, RateLimitKey};
+pub use rate_limit::{Algorithm, Decision, RateLimit, RateLimitConfig, RateLimitKey};
 pub use request_id::{RequestId, RequestIdConfig};
 pub use route_limits::{BodyLimit, StreamBody, Timeout};
 pub(crate) use route_limits::{BodySize, HandlerTime, Streamed};

@@ -2,8 +2,6 @@
 //! (its IP, optionally behind trusted proxies, or a header), in a bounded
 //! in-memory store; over the limit, 429 with `Retry-After` and `RateLimit-*`.
 
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use http::header::{HeaderName, RETRY_AFTER};
@@ -11,42 +9,12 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::rate_store::Store;
-use super::{Flow, Layer};
+use super::{ClientAddr, Flow, Layer};
 use crate::problem::problem;
-use crate::proxy::TrustProxy;
 use crate::Error;
 
 /// The least `max_bytes`: room for a few long keys in every shard.
 const MIN_BYTES: usize = 64 * 1024;
-
-/// Who sent a request: the socket's peer, and the proxies the app trusts to
-/// say who is behind them. Put on a request before native middleware see it.
-#[derive(Debug, Clone)]
-pub struct ClientAddr {
-    peer: SocketAddr,
-    trust: Arc<TrustProxy>,
-    /// Worked out once, by the first layer that asks.
-    ip: OnceLock<IpAddr>,
-}
-
-impl ClientAddr {
-    /// A request from `peer`, behind the proxies `trust` names.
-    pub fn new(peer: SocketAddr, trust: Arc<TrustProxy>) -> Self {
-        Self {
-            peer,
-            trust,
-            ip: OnceLock::new(),
-        }
-    }
-
-    /// The client's address, as the trusted proxies report it in `headers`
-    /// (the request's: the answer is kept for the layers that ask next).
-    pub fn ip(&self, headers: &HeaderMap) -> IpAddr {
-        *self
-            .ip
-            .get_or_init(|| self.trust.client_ip(self.peer, headers))
-    }
-}
 
 /// How `RateLimit` counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -3,7 +3,7 @@
 
 use http::{HeaderValue, Method};
 
-use super::Endpoint;
+use super::endpoint::Endpoint;
 use crate::middleware::Layers;
 
 /// Which methods a registration covers.

@@ -2,7 +2,7 @@
 //! graceful drain on shutdown.
 
 mod connection;
-mod load;
+mod request_body;
 mod service;
 mod upload;
 
@@ -21,12 +21,10 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch, Semaphore};
 use tokio::task::JoinHandle;
 
+use crate::load::{Load, LoadStats};
 use crate::Body;
 use crate::{App, Dispatch, Error};
 use connection::{ConnectionState, LingeringStream, Stop, Timers};
-use load::Load;
-pub use load::LoadStats;
-pub(crate) use load::Pending;
 use service::{Linger, Shared};
 
 /// A listening server. Dropping it without [`Server::shutdown`] leaves it

@@ -13,14 +13,13 @@ use futures_util::FutureExt;
 use http::request::Parts;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode, Version};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use hyper::body::Body as HttpBody;
 use tokio::sync::oneshot;
 
-use super::load::Load;
-use super::load::Pending;
+use super::request_body::RequestBody;
 use super::upload::{self, Feed};
 use crate::dispatch::Claim;
 use crate::inlet::Inlet;
+use crate::load::{Load, Pending};
 use crate::middleware::{self, After, BodySize, HandlerTime, Streamed};
 use crate::problem::problem;
 use crate::routing::{Endpoint, Resolution};
@@ -35,15 +34,6 @@ pub(crate) struct Shared {
     /// period: the calls they drop ended for that, not for their clients.
     pub(crate) closing: AtomicBool,
 }
-
-/// A request body the pipeline can read: hyper's, or a complete one handed in.
-pub(crate) trait RequestBody:
-    HttpBody<Data = Bytes, Error: Into<BoxError>> + Send + Unpin + 'static
-{
-}
-impl<B: HttpBody<Data = Bytes, Error: Into<BoxError>> + Send + Unpin + 'static> RequestBody for B {}
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Answers one request; never fails: errors become problem responses, and a
 /// panic on the way becomes a 500 that closes the connection, so that one

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use http::StatusCode;
 use http_body_util::BodyExt;
 
-use super::service::RequestBody;
+use super::request_body::RequestBody;
 use crate::inlet::Inlet;
 
 /// Bytes a handler may leave untaken before the engine stops reading.
