@@ -43,6 +43,13 @@ describe('architecture', () => {
     }
   })
 
+  it('gives every file of the binding and of src/ its place in ARCHITECTURE.md', () => {
+    const map = readFileSync(path.join(root, 'ARCHITECTURE.md'), 'utf8')
+    const files = [...sources('crates/armature-node/src').map(({ file }) => file), ...scripts('src').map(({ file }) => file)]
+    const missing = files.map((file) => path.basename(file)).filter((name) => !map.includes(`\`${name}\``))
+    expect(missing).toEqual([])
+  })
+
   it('has no import circle among the binding modules', () => {
     const graph = new Map<string, Set<string>>()
     for (const { file, text } of sources('crates/armature-node/src')) {

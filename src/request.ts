@@ -339,8 +339,8 @@ export class Request<Params extends Record<string, string> = Record<string, stri
   }
 
   /**
-   * The raw body. Large bodies are the engine's own memory lent without a
-   * copy: copy what you keep after the response is sent.
+   * The raw body, as a Buffer this request owns: a copy the engine hands
+   * over (it drops its own), so keep it or write into it as you like.
    */
   get body(): Buffer {
     if (this.#body === undefined) {
