@@ -17,10 +17,11 @@ export declare class NativeApp {
   wrap(spec: MiddlewareSpec): void
   /**
    * Routes `methods` (all when `null`) on `path` to the JS handler numbered
-   * `endpoint`, inside the native `middleware` (outermost first); returns
-   * the path's parameter names in match order.
+   * `endpoint`, inside the native `middleware` (outermost first), with the
+   * route's `properties` (`RouteOptionsJson`); returns the path's
+   * parameter names in match order.
    */
-  route(methods: Array<string> | undefined | null, path: string, endpoint: number, middleware?: Array<MiddlewareSpec> | undefined | null): Array<string>
+  route(methods: Array<string> | undefined | null, path: string, endpoint: number, middleware?: Array<MiddlewareSpec> | undefined | null, properties?: any | undefined | null): Array<string>
   /**
    * Routes `methods` on `path` to a response the engine serves by itself,
    * without calling JS, inside the native `middleware`.
@@ -153,6 +154,13 @@ export declare function checkMiddleware(spec: MiddlewareSpec): void
  * `ERR_ARMATURE_INVALID_OPTION` naming `name`.
  */
 export declare function checkMillis(name: string, value: number | string): number
+
+/**
+ * Checks a route property's options (`BodyLimit.new`, `Timeout.new`),
+ * throwing `ERR_ARMATURE_INVALID_OPTION` naming the problem; JS calls it
+ * where the property is made.
+ */
+export declare function checkRouteOptions(properties: any): void
 
 /**
  * Checks `App.new({ trustProxy })` where it is given, throwing

@@ -839,6 +839,7 @@ module.exports.NativeApp = nativeBinding.NativeApp
 module.exports.NativeServer = nativeBinding.NativeServer
 module.exports.checkMiddleware = nativeBinding.checkMiddleware
 module.exports.checkMillis = nativeBinding.checkMillis
+module.exports.checkRouteOptions = nativeBinding.checkRouteOptions
 module.exports.checkTrustProxy = nativeBinding.checkTrustProxy
 module.exports.panicForTest = nativeBinding.panicForTest
 module.exports.problemJson = nativeBinding.problemJson

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { App, BodyLimit, Compression, Cors, ETag, get, HttpError, HttpResponse, post, RequestId, scope, SecurityHeaders, Timeout, type Middleware } from '@armature/core'
+import { App, BodyLimit, Compression, Cors, ETag, get, HttpError, HttpResponse, post, put, RequestId, scope, SecurityHeaders, Timeout, type Middleware } from '@armature/core'
 import { start } from './helpers.js'
 
 const HELMET = {
@@ -329,6 +329,32 @@ describe('BodyLimit and Timeout', () => {
     expect(await send('/small', 500)).toMatchObject({ status: 413, body: { detail: 'the request body is larger than 64 bytes' } })
     expect(await send('/bytes', 90)).toEqual({ status: 200, body: { bytes: 90 } })
     expect(await send('/bytes', 101)).toMatchObject({ status: 413 })
+  })
+
+  it('take the one closest to the route, and may differ between the methods of one path', async () => {
+    const server = await start(
+      App.new()
+        .wrap(async (req, next) => next(req))
+        .wrap(BodyLimit.new('1kb'))
+        .route('/app', echo())
+        .service(
+          scope('/scoped')
+            .wrap(BodyLimit.new(100))
+            .route('/', echo())
+            .route('/wider', echo().wrap(BodyLimit.new('2kb'))),
+        )
+        .route('/methods', post((req) => ({ bytes: req.body.length })).wrap(BodyLimit.new(10)))
+        .route('/methods', put((req) => ({ bytes: req.body.length }))),
+    )
+    const status = async (method: string, path: string, size: number) =>
+      (await fetch(`${server.url}${path}`, { method, body: 'x'.repeat(size) })).status
+    expect(await status('POST', '/app', 1000)).toBe(200)
+    expect(await status('POST', '/app', 1100)).toBe(413)
+    expect(await status('POST', '/scoped', 100)).toBe(200)
+    expect(await status('POST', '/scoped', 101)).toBe(413)
+    expect(await status('POST', '/scoped/wider', 2000)).toBe(200)
+    expect(await status('POST', '/methods', 11)).toBe(413)
+    expect(await status('PUT', '/methods', 500)).toBe(200)
   })
 
   it('answers 503 when a wrapped handler takes longer than its Timeout', async () => {

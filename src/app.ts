@@ -1,10 +1,11 @@
 import type { ConstantResponse, LimitsOptions, MiddlewareSpec, NativeApp, NativeServer, ServerOptions } from '../index.js'
+import type { RouteOptionsJson } from './generated/middleware.js'
 import { binding } from './native.js'
 import { defaultError, Dispatcher, type Endpoint, type ErrorResponder } from './bridge.js'
 import type { Request } from './request.js'
 import { HttpResponse } from './response.js'
 import { secretsOf, type CookieSettings } from './cookies.js'
-import { inline, inlineRateLimit, NativeMiddleware, type AnyMiddleware } from './middleware.js'
+import { inline, inlineRateLimit, NativeMiddleware, RouteProperty, type AnyMiddleware } from './middleware.js'
 import { compose, joinPath, type MethodRouter, type Params } from './routing.js'
 import type { Handler, HandlerResult, Middleware } from './types.js'
 import { Server } from './server.js'
@@ -124,6 +125,10 @@ function check(table: NativeApp, path: string, router: MethodRouter<any, any>): 
 }
 
 const isNative = (m: AnyMiddleware): m is NativeMiddleware => m instanceof NativeMiddleware
+const isProperty = (m: AnyMiddleware): m is RouteProperty => m instanceof RouteProperty
+/** A chain's steps: what is not a route property. */
+const steps = (chain: readonly AnyMiddleware[]): (Middleware<any> | NativeMiddleware)[] =>
+  chain.filter((m): m is Middleware<any> | NativeMiddleware => !isProperty(m))
 /** Native middleware the engine can run alone: not those that need a JS function. */
 const isEngine = (m: AnyMiddleware): m is NativeMiddleware => isNative(m) && m.keyOf === undefined
 
@@ -133,18 +138,11 @@ function leadingNatives(chain: readonly AnyMiddleware[]): number {
   return first < 0 ? chain.length : first
 }
 
-/**
- * Splits a route's chain: the native middleware the engine runs (those that
- * lead it, and route properties like `BodyLimit` wherever they stand) and the
- * chain JS runs, its other native middleware inline.
- */
-function splitChain(chain: readonly AnyMiddleware[]): { engine: NativeMiddleware[]; js: AnyMiddleware[] } {
-  const lead = leadingNatives(chain)
-  const rest = chain.slice(lead)
-  return {
-    engine: [...(chain.slice(0, lead) as NativeMiddleware[]), ...rest.filter((m): m is NativeMiddleware => isNative(m) && m.engineOnly)],
-    js: rest.filter((m) => !(isNative(m) && m.engineOnly)),
-  }
+/** The route properties of a chain, outermost first: the one closest to the route wins. */
+function propertiesOf(chain: readonly AnyMiddleware[]): RouteOptionsJson {
+  const options: RouteOptionsJson = {}
+  for (const m of chain) if (isProperty(m)) Object.assign(options, m.options)
+  return options
 }
 
 function constant(response: HttpResponse): ConstantResponse {
@@ -324,13 +322,19 @@ export class App<D extends object = Record<never, never>> {
    */
   #build(): { table: NativeApp; dispatcher: Dispatcher; inline: MiddlewareSpec[] } {
     const table = new binding.NativeApp()
-    const appWide = leadingNatives(this.#middleware)
-    for (const m of this.#middleware.slice(0, appWide) as NativeMiddleware[]) table.wrap(m.spec)
+    const appSteps = steps(this.#middleware)
+    const appWide = leadingNatives(appSteps)
+    for (const m of appSteps.slice(0, appWide) as NativeMiddleware[]) table.wrap(m.spec)
     const inlined: MiddlewareSpec[] = []
     const endpoints: Endpoint[] = []
     for (const { path, router, scopes } of this.#routes) {
-      const chain = this.#chain(scopes, router).slice(appWide)
-      const { engine, js } = splitChain(chain)
+      const full = this.#chain(scopes, router)
+      const properties = propertiesOf(full)
+      const chain = steps(full).slice(appWide)
+      // Native middleware that lead the chain run in the engine; the rest, JS and native, in JS.
+      const lead = leadingNatives(chain)
+      const engine = chain.slice(0, lead) as NativeMiddleware[]
+      const js = chain.slice(lead)
       for (const entry of router.entries) {
         const target = entry.target
         if (target instanceof HttpResponse) {
@@ -340,13 +344,12 @@ export class App<D extends object = Record<never, never>> {
           continue
         }
         const layers = engine.map((m) => m.spec)
-        if (entry.stream) layers.push({ kind: 'streamBody', options: {} })
         const run = js.map((m): Middleware<any> => {
           if (!isNative(m)) return m
           const index = inlined.push(m.spec) - 1
           return m.keyOf ? inlineRateLimit(index, m.keyOf) : inline(index)
         })
-        const names = table.route(entry.methods, path, endpoints.length, layers)
+        const names = table.route(entry.methods, path, endpoints.length, layers, { ...properties, stream: entry.stream })
         endpoints.push({ names, run: compose(run, target as Handler<any, any>), stream: entry.stream })
       }
     }

@@ -16,6 +16,7 @@ export {
   NativeMiddleware,
   RateLimit,
   RequestId,
+  RouteProperty,
   SecurityHeaders,
   Timeout,
   type AnyMiddleware,

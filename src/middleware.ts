@@ -12,6 +12,7 @@ import type {
   LogLevel,
   RateLimitOptions as RateLimitJson,
   RequestIdOptions,
+  RouteOptionsJson,
   SecurityHeadersOptions,
 } from './generated/middleware.js'
 import { Code, codedError } from './errors.js'
@@ -31,18 +32,32 @@ export type { CompressionOptions, CorsOptions, ETagOptions, LoggerOptions, LogLe
 export class NativeMiddleware {
   /** @internal what the engine builds it from */
   readonly spec: MiddlewareSpec
-  /** @internal runs in the engine wherever it is declared (a route property, not a step in the chain) */
-  readonly engineOnly: boolean
   /** @internal a JS function the key of a rate limiter comes from: it then runs on the JS thread */
   readonly keyOf: KeyFunction | undefined
 
   /** @internal checks the options at once: a bad one throws `ERR_ARMATURE_INVALID_OPTION` here. */
-  constructor(kind: string, options: unknown, engineOnly = false, keyOf?: KeyFunction) {
+  constructor(kind: string, options: unknown, keyOf?: KeyFunction) {
     refuseNonFinite(kind, options, '')
     this.spec = keyOf === undefined ? { kind, options } : { kind, options, keyedByCaller: true }
-    this.engineOnly = engineOnly
     this.keyOf = keyOf
     binding.checkMiddleware(this.spec)
+  }
+}
+
+/**
+ * A property of the routes it wraps (`BodyLimit`, `Timeout`), not a step of
+ * their chain: the engine reads it from the matched route, so it applies
+ * wherever it is declared, and the one closest to the route wins.
+ */
+export class RouteProperty {
+  /** @internal the route options it sets */
+  readonly options: RouteOptionsJson
+
+  /** @internal checks the value at once: a bad one throws `ERR_ARMATURE_INVALID_OPTION` here. */
+  constructor(name: 'bodyLimit' | 'timeout', value: string | number) {
+    refuseNonFinite(name, value, '')
+    this.options = { [name]: value }
+    binding.checkRouteOptions(this.options)
   }
 }
 
@@ -59,8 +74,8 @@ function refuseNonFinite(kind: string, value: unknown, path: string): void {
 /** A function of the request giving a rate limiter's key; `undefined` leaves the request uncounted. */
 export type KeyFunction = (req: Request<any, any>) => string | undefined | Promise<string | undefined>
 
-/** A JS or a native middleware. */
-export type AnyMiddleware<D = any> = Middleware<D> | NativeMiddleware
+/** What `wrap` takes: a JS or a native middleware, or a route property. */
+export type AnyMiddleware<D = any> = Middleware<D> | NativeMiddleware | RouteProperty
 
 /** A header value, or `false` to leave the header out. */
 export type HeaderSetting = string | false
@@ -172,7 +187,7 @@ export const Logger = {
  */
 export const BodyLimit = {
   /** `'512kb'`, `'10mb'`, `'1gb'` (powers of 1024, as Node's `bytes` reads them), or bytes. */
-  new: (size: string | number): NativeMiddleware => new NativeMiddleware('bodyLimit', size, true),
+  new: (size: string | number): RouteProperty => new RouteProperty('bodyLimit', size),
 }
 
 /**
@@ -185,7 +200,7 @@ export const BodyLimit = {
  */
 export const Timeout = {
   /** `'500ms'`, `'5s'`, `'1m 30s'`, or milliseconds. */
-  new: (time: string | number): NativeMiddleware => new NativeMiddleware('timeout', time, true),
+  new: (time: string | number): RouteProperty => new RouteProperty('timeout', time),
 }
 
 /**
@@ -228,7 +243,7 @@ export const RateLimit = {
   new: (options: RateLimitOptions): NativeMiddleware => {
     const { key, ...rest } = options
     return typeof key === 'function'
-      ? new NativeMiddleware('rateLimit', rest, false, key)
+      ? new NativeMiddleware('rateLimit', rest, key)
       : new NativeMiddleware('rateLimit', options)
   },
 }

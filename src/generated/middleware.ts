@@ -159,6 +159,23 @@ header?: string,
 trustIncoming?: boolean, };
 
 /**
+ * A route's properties, as JSON.
+ */
+export type RouteOptionsJson = { 
+/**
+ * The largest body the route reads: `'10mb'` or bytes.
+ */
+bodyLimit?: number | string, 
+/**
+ * The time its handler has: `'30s'` or milliseconds.
+ */
+timeout?: number | string, 
+/**
+ * Its body goes to the handler as it arrives.
+ */
+stream?: boolean, };
+
+/**
  * `Content-Security-Policy` settings.
  */
 export type ContentSecurityPolicy = { 

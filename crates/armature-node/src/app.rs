@@ -4,8 +4,11 @@
 use armature_engine::http::{Method, Response};
 use std::sync::Arc;
 
+use armature_engine::json::route_options_from_json;
 use armature_engine::middleware::{Layer, Layers};
-use armature_engine::{Bytes, Endpoint, ErrorCode, FixedResponse, Methods, RouterBuilder};
+use armature_engine::{
+    Bytes, Endpoint, ErrorCode, FixedResponse, Methods, RouteOptions, RouterBuilder,
+};
 use napi::bindgen_prelude::{Buffer, Either, Function};
 use napi_derive::napi;
 
@@ -56,8 +59,9 @@ impl NativeApp {
     }
 
     /// Routes `methods` (all when `null`) on `path` to the JS handler numbered
-    /// `endpoint`, inside the native `middleware` (outermost first); returns
-    /// the path's parameter names in match order.
+    /// `endpoint`, inside the native `middleware` (outermost first), with the
+    /// route's `properties` (`RouteOptionsJson`); returns the path's
+    /// parameter names in match order.
     #[napi]
     pub fn route(
         &mut self,
@@ -65,12 +69,20 @@ impl NativeApp {
         path: String,
         endpoint: u32,
         middleware: Option<Vec<MiddlewareSpec>>,
+        properties: Option<serde_json::Value>,
     ) -> Result<Vec<String>, CodedError> {
         guard(|| -> Result<_, CodedError> {
             let methods = parse_methods(methods, &path)?;
             let layers = build_layers(middleware)?;
+            let options = route_options(properties)?;
             self.routes
-                .route_layered(&methods, &path, Endpoint::External(endpoint), layers)
+                .route_layered(
+                    &methods,
+                    &path,
+                    Endpoint::External(endpoint),
+                    layers,
+                    options,
+                )
                 .map_err(coded)
         })
     }
@@ -114,6 +126,7 @@ impl NativeApp {
                     &path,
                     Endpoint::Fixed(FixedResponse::new(fixed)),
                     layers,
+                    RouteOptions::default(),
                 )
                 .map_err(coded)
         })
@@ -182,4 +195,21 @@ fn parse_methods(methods: Option<Vec<String>>, path: &str) -> Result<Methods, Co
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Methods::Only)
+}
+
+/// A route's properties from JS, none when absent.
+fn route_options(properties: Option<serde_json::Value>) -> Result<RouteOptions, CodedError> {
+    properties
+        .map_or(Ok(RouteOptions::default()), route_options_from_json)
+        .map_err(coded)
+}
+
+/// Checks a route property's options (`BodyLimit.new`, `Timeout.new`),
+/// throwing `ERR_ARMATURE_INVALID_OPTION` naming the problem; JS calls it
+/// where the property is made.
+// napi registers exports only outside `cfg(test)`, so a test build sees no caller.
+#[cfg_attr(test, allow(dead_code))]
+#[napi]
+pub fn check_route_options(properties: serde_json::Value) -> Result<(), CodedError> {
+    guard(|| route_options(Some(properties)).map(drop))
 }

@@ -36,7 +36,10 @@ pub use error::{Error, ErrorCode};
 pub use limits::Limits;
 pub use load::LoadStats;
 pub use problem::{problem, Problem, PROBLEM_JSON};
-pub use routing::{Endpoint, FixedResponse, Methods, Params, Resolution, Router, RouterBuilder};
+pub use routing::{
+    BodyLimit, Endpoint, FixedResponse, Methods, Params, Resolution, Route, RouteOptions, Router,
+    RouterBuilder, Timeout,
+};
 pub use runtime::runtime;
 pub use server::{Handler, Server};
 pub use slots::Slots;

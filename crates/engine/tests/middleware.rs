@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use armature_engine::http::{HeaderName, HeaderValue, Method};
 use armature_engine::middleware::{
-    AllowOrigins, BodyLimit, Cors, CorsConfig, Layer, Layers, RateLimit, RateLimitConfig,
-    RequestId, RequestIdConfig, SecurityHeaders, SecurityHeadersConfig,
+    AllowOrigins, Cors, CorsConfig, Layer, Layers, RateLimit, RateLimitConfig, RequestId,
+    RequestIdConfig, SecurityHeaders, SecurityHeadersConfig,
 };
-use armature_engine::{Endpoint, Methods, Options, RouterBuilder};
+use armature_engine::{BodyLimit, Endpoint, Methods, Options, RouteOptions, RouterBuilder};
 use support::{statuses, TestServer};
 
 /// Built as a Rust user would, from the typed settings.
@@ -19,13 +19,15 @@ fn server() -> TestServer {
     let mut routes = RouterBuilder::new();
     let get = Methods::Only(vec![Method::GET, Method::POST]);
     routes.route(&get, "/open", Endpoint::External(1)).unwrap();
-    let limited: Layers = Layers::from(vec![
-        Arc::new(RateLimit::new(RateLimitConfig::new(2, Duration::from_secs(60))).unwrap())
-            as Arc<dyn Layer>,
-        Arc::new(BodyLimit::new(8).unwrap()),
-    ]);
+    let limited: Layers = Layers::from(vec![Arc::new(
+        RateLimit::new(RateLimitConfig::new(2, Duration::from_secs(60))).unwrap(),
+    ) as Arc<dyn Layer>]);
+    let small = RouteOptions {
+        body_limit: Some(BodyLimit::new(8).unwrap()),
+        ..RouteOptions::default()
+    };
     routes
-        .route_layered(&get, "/limited", Endpoint::External(2), limited)
+        .route_layered(&get, "/limited", Endpoint::External(2), limited, small)
         .unwrap();
     let cors = CorsConfig {
         origins: AllowOrigins::List(vec!["https://app.example.com".to_owned()]),
@@ -111,8 +113,6 @@ fn configuration_errors_name_the_option() {
             json!({ "level": "max" }),
             "unknown variant `max`",
         ),
-        ("timeout", json!("soon"), "'soon' is not a duration"),
-        ("bodyLimit", json!("lots"), "'lots' is not a size"),
         (
             "logger",
             json!({ "level": "loud" }),
@@ -134,5 +134,16 @@ fn configuration_errors_name_the_option() {
         let error = armature_engine::json::from_json(kind, options).expect_err(kind);
         assert!(error.is_invalid_option(), "{kind}");
         assert!(error.to_string().contains(message), "{kind}: {error}");
+    }
+    // A route's properties are no middleware: they come as route options.
+    for (options, message) in [
+        (json!({ "timeout": "soon" }), "'soon' is not a duration"),
+        (json!({ "bodyLimit": "lots" }), "'lots' is not a size"),
+        (json!({ "bodyLimit": 0 }), "bodyLimit must be above zero"),
+        (json!({ "steam": true }), "unknown field `steam`"),
+    ] {
+        let error = armature_engine::json::route_options_from_json(options).expect_err(message);
+        assert!(error.is_invalid_option(), "{message}");
+        assert!(error.to_string().contains(message), "{message}: {error}");
     }
 }

@@ -7,7 +7,7 @@
 
 use armature_engine::json::{
     CompressionOptions, CorsOptions, Csp, ETagOptions, Hsts, LoggerOptions, RateLimitOptions,
-    RequestIdOptions, SecurityHeadersOptions,
+    RequestIdOptions, RouteOptionsJson, SecurityHeadersOptions,
 };
 use armature_engine::middleware::{Algorithm, Coding, CompressionLevel, Destination, LogLevel};
 use ts_rs::{Config, TS};
@@ -36,6 +36,7 @@ fn generated_declarations_are_current() {
         declaration::<Algorithm>(&cfg),
         declaration::<RateLimitOptions>(&cfg),
         declaration::<RequestIdOptions>(&cfg),
+        declaration::<RouteOptionsJson>(&cfg),
         declaration::<Csp>(&cfg),
         declaration::<Hsts>(&cfg),
         declaration::<SecurityHeadersOptions>(&cfg),

@@ -11,8 +11,10 @@ use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use armature_engine::http::{Method, Response};
-use armature_engine::middleware::{BodyLimit, Layer, Layers, StreamBody};
-use armature_engine::{Call, Dispatch, Endpoint, Limits, Methods, Options, RouterBuilder};
+use armature_engine::middleware::Layers;
+use armature_engine::{
+    BodyLimit, Call, Dispatch, Endpoint, Limits, Methods, Options, RouteOptions, RouterBuilder,
+};
 use support::{statuses, TestServer};
 
 /// Endpoint 1 reads the whole body, pausing `pause` between takes, and
@@ -60,25 +62,38 @@ impl Dispatch for Reader {
 fn server(pause: Duration, limits: Limits) -> (TestServer, Arc<AtomicUsize>) {
     let mut routes = RouterBuilder::new();
     let post = Methods::Only(vec![Method::POST]);
-    let streamed = |limit: Option<usize>| {
-        let mut layers: Vec<Arc<dyn Layer>> = vec![Arc::new(StreamBody)];
-        layers
-            .extend(limit.map(|bytes| Arc::new(BodyLimit::new(bytes).unwrap()) as Arc<dyn Layer>));
-        Layers::from(layers)
+    let streamed = |limit: Option<usize>| RouteOptions {
+        body_limit: limit.map(|bytes| BodyLimit::new(bytes).unwrap()),
+        stream: true,
+        ..RouteOptions::default()
     };
+    let none = || Layers::from([]);
     routes
-        .route_layered(&post, "/ingest", Endpoint::External(1), streamed(None))
+        .route_layered(
+            &post,
+            "/ingest",
+            Endpoint::External(1),
+            none(),
+            streamed(None),
+        )
         .unwrap();
     routes
         .route_layered(
             &post,
             "/limited",
             Endpoint::External(1),
+            none(),
             streamed(Some(1 << 20)),
         )
         .unwrap();
     routes
-        .route_layered(&post, "/ignore", Endpoint::External(2), streamed(None))
+        .route_layered(
+            &post,
+            "/ignore",
+            Endpoint::External(2),
+            none(),
+            streamed(None),
+        )
         .unwrap();
     let taken = Arc::new(AtomicUsize::new(0));
     let dispatch = Arc::new(Reader {

@@ -9,6 +9,7 @@ mod etag;
 mod logger;
 mod rate_limit;
 mod request_id;
+mod route;
 mod security_headers;
 mod trust_proxy;
 
@@ -22,14 +23,15 @@ pub use etag::ETagOptions;
 pub use logger::LoggerOptions;
 pub use rate_limit::{KeySpec, RateLimitOptions};
 pub use request_id::RequestIdOptions;
+pub use route::RouteOptionsJson;
 pub use security_headers::{Csp, Hsts, SecurityHeadersOptions, Toggle};
 pub use trust_proxy::trust_proxy_from_json;
 
 use crate::middleware::{
-    BodyLimit, Compression, Cors, ETag, Layer, Logger, RateLimit, RateLimitConfig, RateLimitKey,
-    RequestId, SecurityHeaders, StreamBody, Timeout,
+    Compression, Cors, ETag, Layer, Logger, RateLimit, RateLimitConfig, RateLimitKey, RequestId,
+    SecurityHeaders,
 };
-use crate::units::Amount;
+use crate::routing::RouteOptions;
 use crate::Error;
 
 /// A rate limiter whose keys the caller gives to [`RateLimit::check`], from
@@ -67,13 +69,6 @@ pub fn from_json(kind: &str, options: serde_json::Value) -> Result<Arc<dyn Layer
         "logger" => Ok(Arc::new(Logger::new(
             parse::<LoggerOptions>(kind, options)?.try_into()?,
         )?)),
-        "bodyLimit" => Ok(Arc::new(BodyLimit::try_from(parse::<Amount>(
-            kind, options,
-        )?)?)),
-        "timeout" => Ok(Arc::new(Timeout::try_from(parse::<Amount>(
-            kind, options,
-        )?)?)),
-        "streamBody" => Ok(Arc::new(StreamBody)),
         "etag" => {
             let options: ETagOptions = parse(kind, options)?;
             Ok(Arc::new(ETag::new(options.weak.unwrap_or(false))))
@@ -85,6 +80,12 @@ pub fn from_json(kind: &str, options: serde_json::Value) -> Result<Arc<dyn Layer
             "unknown native middleware '{kind}'"
         ))),
     }
+}
+
+/// A route's properties from their JSON shape ([`RouteOptionsJson`]); a bad
+/// one is an [`Error::is_invalid_option`] naming it.
+pub fn route_options_from_json(options: serde_json::Value) -> Result<RouteOptions, Error> {
+    parse::<RouteOptionsJson>("route", options)?.try_into()
 }
 
 /// Reads `kind`'s options; the error names the key that is wrong

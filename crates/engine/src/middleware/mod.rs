@@ -15,7 +15,6 @@ mod logger;
 mod rate_limit;
 mod rate_store;
 mod request_id;
-mod route_limits;
 mod security_headers;
 
 use std::fmt;
@@ -38,8 +37,6 @@ pub(crate) use logger::flush as flush_logs;
 pub use logger::{Destination, LogLevel, Logger, LoggerConfig};
 pub use rate_limit::{Algorithm, Decision, RateLimit, RateLimitConfig, RateLimitKey};
 pub use request_id::{RequestId, RequestIdConfig};
-pub use route_limits::{BodyLimit, StreamBody, Timeout};
-pub(crate) use route_limits::{BodySize, HandlerTime, Streamed};
 pub use security_headers::{
     default_policy, SecurityHeaders, SecurityHeadersConfig, StrictTransportSecurity,
 };

@@ -1,10 +1,11 @@
 //! Method dispatch for one path: explicit methods, `any`, automatic HEAD and
 //! OPTIONS, and the `Allow` header for 405 answers.
 
+use std::sync::Arc;
+
 use http::{HeaderValue, Method};
 
-use super::endpoint::Endpoint;
-use crate::middleware::Layers;
+use super::route::Route;
 
 /// Which methods a registration covers.
 #[derive(Debug, Clone)]
@@ -15,20 +16,19 @@ pub enum Methods {
     Any,
 }
 
-/// The handlers registered on one path.
+/// The routes registered on one path.
 #[derive(Debug, Clone)]
 pub(crate) struct MethodTable {
-    explicit: Vec<(Method, Endpoint, Layers)>,
-    any: Option<(Endpoint, Layers)>,
+    explicit: Vec<(Method, Arc<Route>)>,
+    any: Option<Arc<Route>>,
     allow: HeaderValue,
 }
 
 /// What the route table decides for a request.
 #[derive(Debug)]
 pub enum Resolution<'a> {
-    /// Run this endpoint inside its native middleware (a HEAD request may
-    /// run the GET endpoint).
-    Endpoint(&'a Endpoint, &'a Layers),
+    /// Run this route (a HEAD request may run the GET one).
+    Route(&'a Route),
     /// Answer OPTIONS with the `Allow` header.
     Options(&'a HeaderValue),
     /// Answer 405 with the `Allow` header.
@@ -44,27 +44,21 @@ impl MethodTable {
         }
     }
 
-    /// Adds `endpoint` for `methods`, or returns the first method already taken.
-    pub(crate) fn insert(
-        &mut self,
-        methods: &Methods,
-        endpoint: Endpoint,
-        layers: Layers,
-    ) -> Result<(), String> {
+    /// Adds `route` for `methods`, or returns the first method already taken.
+    pub(crate) fn insert(&mut self, methods: &Methods, route: Route) -> Result<(), String> {
+        let route = Arc::new(route);
         match methods {
             Methods::Any if self.any.is_some() => return Err("ANY".to_owned()),
-            Methods::Any => self.any = Some((endpoint, layers)),
+            Methods::Any => self.any = Some(route),
             Methods::Only(list) => {
                 if let Some(taken) = list
                     .iter()
-                    .find(|m| self.explicit.iter().any(|(have, _, _)| have == *m))
+                    .find(|m| self.explicit.iter().any(|(have, _)| have == *m))
                 {
                     return Err(taken.to_string());
                 }
-                self.explicit.extend(
-                    list.iter()
-                        .map(|m| (m.clone(), endpoint.clone(), layers.clone())),
-                );
+                self.explicit
+                    .extend(list.iter().map(|m| (m.clone(), route.clone())));
             }
         }
         self.allow = self.compute_allow();
@@ -72,7 +66,7 @@ impl MethodTable {
     }
 
     fn compute_allow(&self) -> HeaderValue {
-        let mut names: Vec<&str> = self.explicit.iter().map(|(m, _, _)| m.as_str()).collect();
+        let mut names: Vec<&str> = self.explicit.iter().map(|(m, _)| m.as_str()).collect();
         if names.contains(&"GET") {
             names.push("HEAD");
         }
@@ -83,18 +77,16 @@ impl MethodTable {
     }
 
     pub(crate) fn resolve(&self, method: &Method) -> Resolution<'_> {
-        if let Some((_, endpoint, layers)) = self.explicit.iter().find(|(m, _, _)| m == method) {
-            return Resolution::Endpoint(endpoint, layers);
+        if let Some((_, route)) = self.explicit.iter().find(|(m, _)| m == method) {
+            return Resolution::Route(route);
         }
         if *method == Method::HEAD {
-            if let Some((_, endpoint, layers)) =
-                self.explicit.iter().find(|(m, _, _)| m == Method::GET)
-            {
-                return Resolution::Endpoint(endpoint, layers);
+            if let Some((_, route)) = self.explicit.iter().find(|(m, _)| m == Method::GET) {
+                return Resolution::Route(route);
             }
         }
-        if let Some((endpoint, layers)) = &self.any {
-            return Resolution::Endpoint(endpoint, layers);
+        if let Some(route) = &self.any {
+            return Resolution::Route(route);
         }
         if *method == Method::OPTIONS {
             Resolution::Options(&self.allow)

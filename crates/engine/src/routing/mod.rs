@@ -4,6 +4,7 @@
 mod endpoint;
 mod methods;
 mod path;
+mod route;
 
 use std::collections::HashMap;
 
@@ -13,6 +14,7 @@ pub use endpoint::{Endpoint, FixedResponse};
 pub use matchit::Params;
 use methods::MethodTable;
 pub use methods::{Methods, Resolution};
+pub use route::{BodyLimit, Route, RouteOptions, Timeout};
 
 use crate::middleware::Layers;
 use crate::Error;
@@ -43,16 +45,24 @@ impl RouterBuilder {
         path: &str,
         endpoint: Endpoint,
     ) -> Result<Vec<String>, Error> {
-        self.route_layered(methods, path, endpoint, Layers::from([]))
+        self.route_layered(
+            methods,
+            path,
+            endpoint,
+            Layers::from([]),
+            RouteOptions::default(),
+        )
     }
 
-    /// Like [`RouterBuilder::route`], with native middleware around the route.
+    /// Like [`RouterBuilder::route`], with native middleware around the route
+    /// and its properties.
     pub fn route_layered(
         &mut self,
         methods: &Methods,
         path: &str,
         endpoint: Endpoint,
         layers: Layers,
+        options: RouteOptions,
     ) -> Result<Vec<String>, Error> {
         let pattern = path::parse(path)?;
         let index = match self.paths.get(&pattern.matchit) {
@@ -68,8 +78,14 @@ impl RouterBuilder {
                 index
             }
         };
+        let route = Route {
+            path: path.to_owned(),
+            endpoint,
+            layers,
+            options,
+        };
         self.tables[index]
-            .insert(methods, endpoint, layers)
+            .insert(methods, route)
             .map_err(|method| {
                 Error::route_conflict(format!(
                     "route '{method} {path}' is already registered (as '{}')",
@@ -184,7 +200,13 @@ mod tests {
             .unwrap();
         let router = builder.build();
         match router.resolve(&Method::POST, "/items") {
-            Some((Resolution::Endpoint(Endpoint::External(1), _), _)) => {}
+            Some((
+                Resolution::Route(Route {
+                    endpoint: Endpoint::External(1),
+                    ..
+                }),
+                _,
+            )) => {}
             other => panic!("POST should reach endpoint 1, got {other:?}"),
         }
     }
@@ -211,7 +233,7 @@ mod tests {
         ];
         for (method, expected) in cases {
             let got = match router.resolve(&method, "/users/42").unwrap().0 {
-                Resolution::Endpoint(..) => "endpoint".to_owned(),
+                Resolution::Route(..) => "endpoint".to_owned(),
                 Resolution::Options(allow) => format!("options: {}", allow.to_str().unwrap()),
                 Resolution::NotAllowed(allow) => format!("405: {}", allow.to_str().unwrap()),
             };

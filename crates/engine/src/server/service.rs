@@ -20,9 +20,9 @@ use super::upload::{self, Feed};
 use crate::dispatch::Claim;
 use crate::inlet::Inlet;
 use crate::load::{Load, Pending};
-use crate::middleware::{self, After, BodySize, HandlerTime, Streamed};
+use crate::middleware::{self, After};
 use crate::problem::problem;
-use crate::routing::{Endpoint, Resolution};
+use crate::routing::{BodyLimit, Endpoint, Resolution, Timeout};
 use crate::{App, Body, Call, Dispatch, Ended};
 
 /// State shared by every connection of one server.
@@ -215,8 +215,8 @@ async fn answer<B: RequestBody>(
         let detail = format!("no route matches {} {path}", parts.method);
         return problem(StatusCode::NOT_FOUND, Some(&detail), &path);
     };
-    let (endpoint, layers) = match resolution {
-        Resolution::Endpoint(endpoint, layers) => (endpoint, layers),
+    let route = match resolution {
+        Resolution::Route(route) => route,
         Resolution::Options(allow) => {
             let mut response = Response::new(Body::empty());
             *response.status_mut() = StatusCode::NO_CONTENT;
@@ -242,7 +242,7 @@ async fn answer<B: RequestBody>(
         }
     }
     if let Some(response) = middleware::before(
-        layers,
+        &route.layers,
         &mut parts,
         remote_addr,
         &shared.app.trust_proxy,
@@ -250,19 +250,19 @@ async fn answer<B: RequestBody>(
     ) {
         return response;
     }
-    let endpoint = match endpoint {
+    let endpoint = match &route.endpoint {
         Endpoint::Fixed(fixed) => return fixed.to_response(),
         Endpoint::External(endpoint) => *endpoint,
     };
-    // Route middleware may have replaced the body limit and the handler's time.
-    let streamed = parts.extensions.get::<Streamed>().is_some();
-    // A streamed body is never buffered: only a route's BodyLimit holds it.
-    let route_limit = parts.extensions.get::<BodySize>().map(|size| size.0);
+    // The route's properties replace the app's body limit and handler time.
+    let streamed = route.options.stream;
+    // A streamed body is never buffered: only a route's body limit holds it.
+    let route_limit = route.options.body_limit.map(BodyLimit::bytes);
     let body_size = route_limit.unwrap_or(limits.body_size);
-    let request_timeout = parts
-        .extensions
-        .get::<HandlerTime>()
-        .map_or(limits.request_timeout, |time| time.0);
+    let request_timeout = route
+        .options
+        .timeout
+        .map_or(limits.request_timeout, Timeout::duration);
     if shared.load.full(limits.max_pending) {
         // Refused unread, as an early answer; `settle_body` keeps the connection in step.
         return busy(shared, &path);
