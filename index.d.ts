@@ -16,6 +16,11 @@ export declare class NativeApp {
   /** Adds native middleware around every request, inside those added before. */
   wrap(spec: MiddlewareSpec): void
   /**
+   * Adds an app feature: it runs for every request, inside the app-wide
+   * native middleware, wherever `App.wrap` declared it.
+   */
+  feature(spec: MiddlewareSpec): void
+  /**
    * Routes `methods` (all when `null`) on `path` to the JS handler numbered
    * `endpoint`, inside the native `middleware` (outermost first), with the
    * route's `properties` (`RouteOptionsJson`); returns the path's
@@ -140,6 +145,12 @@ export declare class NativeServer {
    */
   inject(method: string, url: string, headers: Array<string>, body?: Buffer | undefined | null): Promise<WholeResponse>
 }
+
+/**
+ * Checks an app feature's options, throwing `ERR_ARMATURE_INVALID_OPTION`
+ * naming the problem; JS calls it where the feature is made.
+ */
+export declare function checkFeature(spec: MiddlewareSpec): void
 
 /**
  * Checks a native middleware's options, throwing `ERR_ARMATURE_INVALID_OPTION`

@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativeApp = nativeBinding.NativeApp
 module.exports.NativeServer = nativeBinding.NativeServer
+module.exports.checkFeature = nativeBinding.checkFeature
 module.exports.checkMiddleware = nativeBinding.checkMiddleware
 module.exports.checkMillis = nativeBinding.checkMillis
 module.exports.checkRouteOptions = nativeBinding.checkRouteOptions

@@ -1,7 +1,7 @@
 // Type tests: run by vitest's typecheck mode (and tsc) in npm test. Each
 // `@ts-expect-error` line proves that a mistake does not compile.
 import { describe, expect, expectTypeOf, it } from 'vitest'
-import { App, errorCodes, get, HttpResponse, post, scope, type ErrorCode, type Middleware, type Request } from '@armature/core'
+import { App, errorCodes, get, HttpResponse, post, scope, type AppFeature, type ErrorCode, type Middleware, type Request } from '@armature/core'
 import { armatureMatchers, testClient, type TestResponse } from '@armature/core/testing'
 import { ERROR_CODES } from '../src/generated/errors.js'
 
@@ -111,5 +111,14 @@ describe('typed routes', () => {
     // @ts-expect-error: not a code of the list
     const wrong: ErrorCode = 'ERR_ARMATURE_NOPE'
     void [code, wrong]
+  })
+
+  it('takes app features on the app only', () => {
+    const feature = {} as AppFeature
+    App.new().wrap(feature)
+    // @ts-expect-error: a scope refuses an app feature
+    scope('/api').wrap(feature)
+    // @ts-expect-error: a route refuses an app feature
+    get(() => 'x').wrap(feature)
   })
 })

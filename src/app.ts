@@ -5,7 +5,7 @@ import { defaultError, Dispatcher, type Endpoint, type ErrorResponder } from './
 import type { Request } from './request.js'
 import { HttpResponse } from './response.js'
 import { secretsOf, type CookieSettings } from './cookies.js'
-import { inline, inlineRateLimit, NativeMiddleware, RouteProperty, type AnyMiddleware } from './middleware.js'
+import { AppFeature, inline, inlineRateLimit, NativeMiddleware, refuseFeature, RouteProperty, type AnyMiddleware } from './middleware.js'
 import { compose, joinPath, type MethodRouter, type Params } from './routing.js'
 import type { Handler, HandlerResult, Middleware } from './types.js'
 import { Server } from './server.js'
@@ -192,6 +192,7 @@ export class Scope<D = any> {
 
   /** Adds middleware, JS or native, to every route of this scope, nested scopes included. */
   wrap(middleware: AnyMiddleware<D>): this {
+    refuseFeature(middleware, `the scope '${this.prefix}'`)
     this.middleware.push(middleware)
     return this
   }
@@ -226,6 +227,7 @@ export class App<D extends object = Record<never, never>> {
   readonly #check = new binding.NativeApp()
   readonly #routes: ScopedRoute[] = []
   readonly #middleware: AnyMiddleware<D>[] = []
+  readonly #features: AppFeature[] = []
   readonly #options: AppOptions
   #data: object = {}
   #onError: ErrorResponder | undefined
@@ -255,10 +257,12 @@ export class App<D extends object = Record<never, never>> {
   /**
    * Adds middleware, JS or native, around every route; the first added runs
    * first. Native middleware added before any JS one also wrap the engine's
-   * own answers (404, 405, OPTIONS, limit errors).
+   * own answers (404, 405, OPTIONS, limit errors). An app feature applies to
+   * every request wherever it is added, inside the app's native middleware.
    */
-  wrap(middleware: AnyMiddleware<D>): this {
-    this.#middleware.push(middleware)
+  wrap(middleware: AnyMiddleware<D> | AppFeature): this {
+    if (middleware instanceof AppFeature) this.#features.push(middleware)
+    else this.#middleware.push(middleware)
     return this
   }
 
@@ -325,6 +329,7 @@ export class App<D extends object = Record<never, never>> {
     const appSteps = steps(this.#middleware)
     const appWide = leadingNatives(appSteps)
     for (const m of appSteps.slice(0, appWide) as NativeMiddleware[]) table.wrap(m.spec)
+    for (const feature of this.#features) table.feature(feature.spec)
     const inlined: MiddlewareSpec[] = []
     const endpoints: Endpoint[] = []
     for (const { path, router, scopes } of this.#routes) {

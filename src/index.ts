@@ -8,6 +8,7 @@
 export { App, Scope, scope, type AppOptions, type ForwardedHeader, type Limits, type RunOptions, type TrustProxy } from './app.js'
 export type { Handler, HandlerResult, Middleware } from './types.js'
 export {
+  AppFeature,
   BodyLimit,
   Compression,
   Cors,

@@ -30,6 +30,8 @@ export type { CompressionOptions, CorsOptions, ETagOptions, LoggerOptions, LogLe
  * middleware runs at its place in the chain, on the JS thread.
  */
 export class NativeMiddleware {
+  /** Makes the type nominal: its other members are internal, and an empty type would take anything. */
+  readonly #brand = 'native'
   /** @internal what the engine builds it from */
   readonly spec: MiddlewareSpec
   /** @internal a JS function the key of a rate limiter comes from: it then runs on the JS thread */
@@ -50,6 +52,8 @@ export class NativeMiddleware {
  * wherever it is declared, and the one closest to the route wins.
  */
 export class RouteProperty {
+  /** Makes the type nominal, as `NativeMiddleware`'s. */
+  readonly #brand = 'property'
   /** @internal the route options it sets */
   readonly options: RouteOptionsJson
 
@@ -68,6 +72,33 @@ function refuseNonFinite(kind: string, value: unknown, path: string): void {
   }
   if (value !== null && typeof value === 'object') {
     for (const [key, inner] of Object.entries(value)) refuseNonFinite(kind, inner, path === '' ? key : `${path}.${key}`)
+  }
+}
+
+/**
+ * What the whole app has, not a route (`Static`, `OpenApi`, `Health`,
+ * `Metrics`): `App.wrap` runs it for every request, the engine's own 404s
+ * included, wherever it is declared among the middleware; a scope's or a
+ * route's `wrap` refuses it with `ERR_ARMATURE_APP_ONLY`.
+ */
+export class AppFeature {
+  /** Makes the type nominal, as `NativeMiddleware`'s: a scope's or a route's `wrap` takes none. */
+  readonly #brand = 'feature'
+  /** @internal what the engine builds it from */
+  readonly spec: MiddlewareSpec
+
+  /** @internal checks the options at once: a bad one throws `ERR_ARMATURE_INVALID_OPTION` here. */
+  constructor(kind: string, options: unknown) {
+    refuseNonFinite(kind, options, '')
+    this.spec = { kind, options }
+    binding.checkFeature(this.spec)
+  }
+}
+
+/** Throws `ERR_ARMATURE_APP_ONLY` for an app feature given to a scope's or a route's `wrap`. */
+export function refuseFeature(middleware: unknown, where: string): void {
+  if (middleware instanceof AppFeature) {
+    throw codedError(Code.AppOnly, `${middleware.spec.kind} is an app feature: declare it with App.wrap, not on ${where}`)
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Request } from './request.js'
 import type { Handler, Middleware } from './types.js'
-import type { AnyMiddleware } from './middleware.js'
+import { refuseFeature, type AnyMiddleware } from './middleware.js'
 import { checkOptions, type Shape } from './options.js'
 import { HttpResponse } from './response.js'
 import { isStreamSource } from './streams.js'
@@ -94,6 +94,7 @@ export class MethodRouter<P extends Record<string, string> = Record<string, stri
   }
   /** Adds middleware, JS or native, for this route only, inside the app's and scopes'. */
   wrap(middleware: AnyMiddleware<D>): this {
+    refuseFeature(middleware, 'a route')
     this.middleware.push(middleware)
     return this
   }

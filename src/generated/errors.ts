@@ -14,6 +14,11 @@ export const enum Code {
   RouteConflict = 'ERR_ARMATURE_ROUTE_CONFLICT',
   /** An unusable option (a zero limit, an unknown host, a bad port). */
   InvalidOption = 'ERR_ARMATURE_INVALID_OPTION',
+  /**
+   * An app feature given to a scope's or a route's `wrap`: declare it
+   * with `App.wrap`.
+   */
+  AppOnly = 'ERR_ARMATURE_APP_ONLY',
   /** The address cannot be parsed or bound (e.g. the port is in use). */
   Listen = 'ERR_ARMATURE_LISTEN',
   /** `HttpResponse` got a status outside 200–999. */
@@ -71,6 +76,7 @@ export const ERROR_CODES = [
   'ERR_ARMATURE_INVALID_ROUTE',
   'ERR_ARMATURE_ROUTE_CONFLICT',
   'ERR_ARMATURE_INVALID_OPTION',
+  'ERR_ARMATURE_APP_ONLY',
   'ERR_ARMATURE_LISTEN',
   'ERR_ARMATURE_INVALID_RESPONSE',
   'ERR_ARMATURE_REQUEST_FINISHED',

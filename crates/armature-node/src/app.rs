@@ -13,7 +13,7 @@ use napi::bindgen_prelude::{Buffer, Either, Function};
 use napi_derive::napi;
 
 use crate::error::{coded, guard, thrown, CodedError};
-use crate::middleware::{build_layers, Inline, MiddlewareSpec};
+use crate::middleware::{build_feature, build_layers, Inline, MiddlewareSpec};
 use crate::options::ServerOptions;
 use crate::response::response_parts;
 use crate::server::NativeServer;
@@ -25,6 +25,8 @@ pub struct NativeApp {
     routes: RouterBuilder,
     /// App-wide native middleware, outermost first.
     layers: Vec<Arc<dyn Layer>>,
+    /// App features, in their order: inside the app-wide middleware.
+    features: Vec<Arc<dyn Layer>>,
 }
 
 /// A response fixed when the app is built.
@@ -54,6 +56,16 @@ impl NativeApp {
         guard(|| -> Result<_, CodedError> {
             self.layers
                 .extend(build_layers(Some(vec![spec]))?.iter().cloned());
+            Ok(())
+        })
+    }
+
+    /// Adds an app feature: it runs for every request, inside the app-wide
+    /// native middleware, wherever `App.wrap` declared it.
+    #[napi]
+    pub fn feature(&mut self, spec: MiddlewareSpec) -> Result<(), CodedError> {
+        guard(|| -> Result<_, CodedError> {
+            self.features.push(build_feature(&spec)?);
             Ok(())
         })
     }
@@ -147,7 +159,7 @@ impl NativeApp {
         inline_middleware: Option<Vec<MiddlewareSpec>>,
     ) -> Result<NativeServer, CodedError> {
         guard(|| -> Result<_, CodedError> {
-            let layers = Layers::from(self.layers.clone());
+            let layers = self.app_layers();
             let mut server = NativeServer::start(
                 self.routes.clone().build(),
                 layers,
@@ -170,12 +182,19 @@ impl NativeApp {
         inline_middleware: Option<Vec<MiddlewareSpec>>,
     ) -> Result<NativeServer, CodedError> {
         guard(|| -> Result<_, CodedError> {
-            let layers = Layers::from(self.layers.clone());
+            let layers = self.app_layers();
             let mut server =
                 NativeServer::in_process(self.routes.clone().build(), layers, &options, &wake)?;
             server.set_inline(Inline::build(inline_middleware)?);
             Ok(server)
         })
+    }
+}
+
+impl NativeApp {
+    /// The app-wide layers a server runs: the middleware, then the features.
+    fn app_layers(&self) -> Layers {
+        self.layers.iter().chain(&self.features).cloned().collect()
     }
 }
 

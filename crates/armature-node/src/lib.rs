@@ -20,6 +20,7 @@ mod response;
 mod runtime;
 mod server;
 mod stream;
+mod test_feature;
 mod test_panics;
 mod text;
 
@@ -34,13 +35,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MI_OPTION_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 3;
 const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 
-/// Reads the test-only switch of [`test_panics`], and turns off mimalloc's
+/// Reads the test-only switches of [`test_panics`] and [`test_feature`], and
+/// turns off mimalloc's
 /// eager commits: on Linux it commits segments and arenas up front by default,
 /// which added ~20 MiB of resident memory with 1,000 connections for no
 /// speed gain.
 #[napi_derive::module_init]
 fn init() {
     test_panics::init();
+    test_feature::init();
     // SAFETY: setting an option is allowed at any time, from any thread.
     #[allow(unsafe_code)]
     unsafe {

@@ -10,14 +10,14 @@ use armature_engine::http::{Request, Response};
 use armature_engine::json;
 use armature_engine::middleware::{ClientAddr, Flow, HeadOnly, Layer, Layers, RateLimit};
 use armature_engine::proxy::TrustProxy;
-use armature_engine::{Body, BoxError, Bytes};
+use armature_engine::{Body, BoxError, Bytes, ErrorCode};
 use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
 
-use crate::error::{coded, guard, CodedError};
+use crate::error::{coded, guard, thrown, CodedError};
 use crate::inflight::Inflight;
 use crate::response::{response_parts, WholeResponse};
-use crate::test_panics;
+use crate::{test_feature, test_panics};
 
 /// A native middleware as JS describes it: its kind and its options.
 #[napi(object)]
@@ -44,6 +44,28 @@ fn native_layer(kind: String, options: serde_json::Value) -> Result<Arc<dyn Laye
         return test_panics::layer();
     }
     json::from_json(&kind, options).map_err(coded)
+}
+
+/// Builds the app feature `spec` names: what `App.wrap` runs app-wide,
+/// wherever it is declared. None but the tests' yet: `Static`, `OpenApi`,
+/// `Health` and `Metrics` will be.
+pub(crate) fn build_feature(spec: &MiddlewareSpec) -> Result<Arc<dyn Layer>, CodedError> {
+    match spec.kind.as_str() {
+        test_feature::KIND => test_feature::layer(&spec.options),
+        kind => Err(thrown(
+            ErrorCode::InvalidOption,
+            format!("unknown app feature '{kind}'"),
+        )),
+    }
+}
+
+/// Checks an app feature's options, throwing `ERR_ARMATURE_INVALID_OPTION`
+/// naming the problem; JS calls it where the feature is made.
+// napi registers exports only outside `cfg(test)`, so a test build sees no caller.
+#[cfg_attr(test, allow(dead_code))]
+#[napi]
+pub fn check_feature(spec: MiddlewareSpec) -> Result<(), CodedError> {
+    guard(|| build_feature(&spec).map(drop))
 }
 
 /// The native middleware JS runs inside its own, by index, and among them

@@ -422,6 +422,9 @@ error_codes! {
         RouteConflict = "ERR_ARMATURE_ROUTE_CONFLICT",
         /// An unusable option (a zero limit, an unknown host, a bad port).
         InvalidOption = "ERR_ARMATURE_INVALID_OPTION",
+        /// An app feature given to a scope's or a route's `wrap`: declare it
+        /// with `App.wrap`.
+        AppOnly = "ERR_ARMATURE_APP_ONLY",
         /// The address cannot be parsed or bound (e.g. the port is in use).
         Listen = "ERR_ARMATURE_LISTEN",
         /// `HttpResponse` got a status outside 200–999.
