@@ -72,21 +72,36 @@ describe('architecture', () => {
       top.set(name, new Set([...(top.get(name) ?? []), ...uses]))
     }
     expect(circles(top), 'between top-level modules').toEqual([])
-    for (const folder of new Set(files.filter(({ parts }) => parts.length === 2).map(({ parts }) => parts[0] as string))) {
-      const members = files.filter(({ parts }) => parts.length === 2 && parts[0] === folder)
-      const names = new Set(members.map(({ parts }) => parts[1] as string))
-      const modText = members.find(({ parts }) => parts[1] === 'mod')?.text ?? ''
+    // Each folder, at any depth: its files and its subfolders are the nodes.
+    const modules = files.map(({ parts, text }) => ({
+      // `a/mod.rs` is the module `a`.
+      path: parts.at(-1) === 'mod' ? parts.slice(0, -1) : parts,
+      // A file's tests (its last item) name the file itself as `super`.
+      text: text.replace(/#\[cfg\(test\)\]\s*mod tests[\s\S]*$/, ''),
+    }))
+    const folders = new Set(files.filter(({ parts }) => parts.length > 1).map(({ parts }) => parts.slice(0, -1).join('/')))
+    for (const folder of folders) {
+      const at = folder.split('/')
+      const inside = modules.filter(({ path }) => path.length >= at.length && at.every((part, i) => path[i] === part))
+      const name = (path: string[]) => (path.length === at.length ? 'mod' : (path[at.length] as string))
+      const names = new Set(inside.map(({ path }) => name(path)))
+      const modText = inside.find(({ path }) => path.length === at.length)?.text ?? ''
       const graph = new Map<string, Set<string>>()
-      for (const { parts, text: whole } of members) {
-        const name = parts[1] as string
-        // A file's tests (its last item) name the file itself as `super`.
-        const text = whole.replace(/#\[cfg\(test\)\]\s*mod tests[\s\S]*$/, '')
-        // A folder's `mod` and `pub use` lines declare it; they are not uses.
-        const code = name === 'mod' ? text.replace(/^\s*(pub(\([^)]*\))? )?(mod|use) \w+[^;]*;$/gm, (line) => (/^\s*(pub|mod)/.test(line) ? '' : line)) : text
-        const uses = [...superUses(code, name === 'mod'), ...crateUses(code, folder)]
+      for (const { path, text } of inside) {
+        const from = name(path)
+        const depth = path.length - at.length
+        // The folder's own mod.rs names its children bare (`connection::X`); its
+        // `mod` and `pub use` lines declare them and are not uses. A file below
+        // reaches the folder with as many `super::` as it is deep.
+        const uses =
+          depth === 0
+            ? [...text.replace(/^\s*(pub(\([^)]*\))? use|mod) \w+[^;]*;$/gm, '').matchAll(/(?<![\w:])(\w+)::/g)].map((m) => m[1] as string)
+            : pathsAfter(text, 'super::'.repeat(depth))
+        const targets = [...uses, ...pathsAfter(text, `crate::${at.join('::')}::`)]
+          .filter((used) => !['super', 'self', 'crate'].includes(used))
           .map((used) => (names.has(used) ? used : (reexported(modText, used) ?? 'mod')))
-          .filter((used) => used !== name && names.has(used))
-        graph.set(name, new Set(uses))
+          .filter((used) => used !== from && names.has(used))
+        graph.set(from, new Set([...(graph.get(from) ?? []), ...targets]))
       }
       expect(circles(graph), `in ${folder}/`).toEqual([])
     }
@@ -103,17 +118,9 @@ describe('architecture', () => {
   })
 })
 
-/** The modules `text` names after `crate::` (after `crate::{folder}::` when `folder` is given), grouped imports included. */
-function crateUses(text: string, folder?: string): string[] {
-  const prefix = folder === undefined ? 'crate::' : `crate::${folder}::`
-  return pathsAfter(text, prefix)
-}
-
-/** The siblings `text` names after `super::`; mod.rs names its children directly (`connection::X`). */
-function superUses(text: string, isMod: boolean): string[] {
-  const uses = pathsAfter(text, 'super::')
-  if (isMod) uses.push(...[...text.matchAll(/(?<![\w:])(\w+)::/g)].map((m) => m[1] as string))
-  return uses
+/** The modules `text` names after `crate::`, grouped imports included. */
+function crateUses(text: string): string[] {
+  return pathsAfter(text, 'crate::')
 }
 
 /** The first segment of every path after `prefix`, with `prefix{a, b::c}` giving `a` and `b`. */

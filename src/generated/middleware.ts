@@ -78,7 +78,7 @@ weak?: boolean, };
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 
 /**
- * Where lines go; the value indexes [`SINKS`].
+ * Where lines go; the value indexes the writers' sinks.
  */
 export type Destination = "stdout" | "stderr";
 

@@ -1,9 +1,12 @@
 //! The accept loop: one port serving HTTP/1.1 and HTTP/2 cleartext, with a
 //! graceful drain on shutdown.
 
+mod call;
 mod connection;
+mod head;
 mod request_body;
 mod service;
+mod shared;
 mod upload;
 
 use std::net::SocketAddr;
@@ -25,7 +28,8 @@ use crate::load::{Load, LoadStats};
 use crate::Body;
 use crate::{App, Dispatch, Error};
 use connection::{ConnectionState, LingeringStream, Stop, Timers};
-use service::{Linger, Shared};
+use request_body::Linger;
+use shared::Shared;
 
 /// A listening server. Dropping it without [`Server::shutdown`] leaves it
 /// running until its runtime stops.

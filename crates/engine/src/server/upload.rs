@@ -5,47 +5,13 @@
 
 use std::time::{Duration, Instant};
 
-use http::StatusCode;
 use http_body_util::BodyExt;
 
-use super::request_body::RequestBody;
+use super::request_body::{Cut, RequestBody};
 use crate::inlet::Inlet;
 
 /// Bytes a handler may leave untaken before the engine stops reading.
 pub(crate) const WINDOW: usize = 256 * 1024;
-
-/// Why feeding stopped before the body's end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Cut {
-    /// More than the route's `BodyLimit`.
-    TooLarge(usize),
-    /// The client took longer than `bodyTimeout` to send it.
-    TooSlow(Duration),
-    /// The connection broke.
-    Broken,
-}
-
-impl Cut {
-    /// The answer to give when nothing was answered yet.
-    pub(crate) fn status(self) -> StatusCode {
-        match self {
-            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::TooSlow(_) => StatusCode::REQUEST_TIMEOUT,
-            Self::Broken => StatusCode::BAD_REQUEST,
-        }
-    }
-
-    pub(crate) fn detail(self) -> String {
-        match self {
-            Self::TooLarge(limit) => format!("the request body is larger than {limit} bytes"),
-            Self::TooSlow(time) => format!(
-                "the request body did not arrive within {} ms",
-                time.as_millis()
-            ),
-            Self::Broken => "the request body could not be read".to_owned(),
-        }
-    }
-}
 
 /// Feeds one body into its inlet.
 pub(crate) struct Feed<B> {
