@@ -107,15 +107,16 @@ describe('options are checked', () => {
     expect(await (await fetch(`${server.url}/`)).text()).toBe('ok')
   })
 
-  it("the README's limits table lists exactly the limits the checker accepts", () => {
-    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8')
-    const section = readme.slice(readme.indexOf('### Limits'), readme.indexOf('\n## ', readme.indexOf('### Limits')))
+  it("docs/limits.md's limits table lists exactly the limits the checker accepts", () => {
+    const page = readFileSync(fileURLToPath(new URL('../docs/limits.md', import.meta.url)), 'utf8')
+    // The limits' tables, and load shedding's, from "## Limits" on.
+    const section = page.slice(page.indexOf('## Limits\n'))
     const documented = [...section.matchAll(/^\| `(\w+)`/gm)].map((m) => m[1]).sort()
     expect(documented).toEqual(Object.keys(LIMITS_OPTIONS).sort())
   })
 
-  it("the README's native middleware sections document exactly the generated option keys", () => {
-    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8')
+  it("docs/middleware.md's native middleware sections document exactly the generated option keys", () => {
+    const page = readFileSync(fileURLToPath(new URL('../docs/middleware.md', import.meta.url)), 'utf8')
     const generated = readFileSync(fileURLToPath(new URL('../src/generated/middleware.ts', import.meta.url)), 'utf8')
     const keysOf = (type: string) => {
       const start = generated.indexOf(`export type ${type} = {`)
@@ -124,9 +125,9 @@ describe('options are checked', () => {
       return [...body.matchAll(/^(\w+)\??:/gm)].map((m) => m[1]).sort()
     }
     const section = (heading: string) => {
-      const start = readme.indexOf(`#### ${heading}\n`)
+      const start = page.indexOf(`### ${heading}\n`)
       expect(start, heading).toBeGreaterThan(-1)
-      return readme.slice(start, readme.indexOf('\n###', start + 1))
+      return page.slice(start, page.indexOf('\n##', start + 1))
     }
     // Sections with an option table list exactly the type's keys.
     for (const [heading, type] of [['Logger', 'LoggerOptions'], ['Cors', 'CorsOptions'], ['Compression', 'CompressionOptions'], ['RateLimit', 'RateLimitOptions']] as const) {

@@ -4,14 +4,15 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { linkedFromPublished } from './markdown.js'
 import { npm, packable, packPackages, pathWithoutRust, platformKey, root, windows, type Packed } from './pack.js'
 
 const key = platformKey()
 const binary = `armature.${key}.node`
 const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version
 
-/** Budgets for what users download. The core tarball is mostly the README (~24 KiB compressed) and the types. */
-const CORE_TARBALL_MAX = 96 * 1024
+/** Budgets for what users download. The core tarball (~90 KiB) is mostly the JS layer, its types and the docs. */
+const CORE_TARBALL_MAX = 128 * 1024
 const BINARY_MAX = 8 * 1024 * 1024
 
 describe.skipIf(!packable)(`the published packages (${key})`, () => {
@@ -27,9 +28,13 @@ describe.skipIf(!packable)(`the published packages (${key})`, () => {
 
   afterAll(() => rmSync(work, { recursive: true, force: true }))
 
-  it('ships the loader, types, JS layer, licence and README only', () => {
+  it('ships the loader, types, JS layer, licence, README and the pages it links to only', () => {
     const files = core.files.map((f) => f.path).sort()
-    for (const file of files) expect(file).toMatch(/^(dist\/(generated\/)?[a-z-]+\.(js|d\.ts|d\.mts)|index\.js|index\.d\.ts|LICENSE|README\.md|package\.json)$/)
+    for (const file of files) {
+      expect(file).toMatch(/^(dist\/(generated\/)?[a-z-]+\.(js|d\.ts|d\.mts)|index\.js|index\.d\.ts|LICENSE|README\.md|docs\/[a-z0-9-]+\.md|benchmark\/RESULTS\.md|package\.json)$/)
+    }
+    // A reader of the installed README finds every page it links to, for the version installed.
+    for (const linked of linkedFromPublished()) expect(files, linked).toContain(linked)
     for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/testing.js', 'dist/testing.d.ts', 'index.js', 'index.d.ts', 'LICENSE', 'README.md', 'package.json']) {
       expect(files).toContain(needed)
     }
