@@ -19,6 +19,7 @@ export {
   RequestId,
   RouteProperty,
   SecurityHeaders,
+  Static,
   Timeout,
   type AnyMiddleware,
   type CompressionOptions,
@@ -32,6 +33,7 @@ export {
   type KeyFunction,
   type RequestIdOptions,
   type SecurityHeadersOptions,
+  type StaticOptions,
 } from './middleware.js'
 export { Request, type QueryValue } from './request.js'
 export type { StreamSource } from './streams.js'

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import type { MiddlewareSpec, WholeResponse } from '../index.js'
 import { binding } from './native.js'
 import { HttpError, HttpResponse } from './response.js'
@@ -14,11 +15,12 @@ import type {
   RequestIdOptions,
   RouteOptionsJson,
   SecurityHeadersOptions,
+  StaticOptions,
 } from './generated/middleware.js'
 import { Code, codedError } from './errors.js'
 
 /** Option shapes generated from the engine's Rust structs (crates/engine/tests/typescript.rs). */
-export type { CompressionOptions, CorsOptions, ETagOptions, LoggerOptions, LogLevel, RequestIdOptions, SecurityHeadersOptions }
+export type { CompressionOptions, CorsOptions, ETagOptions, LoggerOptions, LogLevel, RequestIdOptions, SecurityHeadersOptions, StaticOptions }
 
 /**
  * A middleware that runs inside the engine: `SecurityHeaders.default()`,
@@ -93,6 +95,31 @@ export class AppFeature {
     this.spec = { kind, options }
     binding.checkFeature(this.spec)
   }
+}
+
+/**
+ * Serves the files under `root` from the engine, for GET and HEAD requests no
+ * route matched (an API and a site share one app): `Content-Type`, a weak
+ * `ETag` and `Last-Modified`, conditional requests (304, 412), single byte
+ * ranges (206, 416), precompressed siblings, an index file per directory and
+ * a single-page app's `fallback`; a path can never leave `root`. Files stream
+ * from disk: a 1 GiB file costs no more memory than a small one. An app
+ * feature: declare it with `App.wrap`; several are tried in order. A relative
+ * `root` resolves against the working directory now; a root that is not a
+ * directory throws `ERR_ARMATURE_INVALID_OPTION`.
+ *
+ * @example
+ * App.new().wrap(Static.new('public', { maxAge: '1h', immutable: /\.[0-9a-f]{8}\./, precompressed: ['br', 'gzip'], fallback: 'index.html' }))
+ */
+export const Static = {
+  new: (root: string, options: StaticOptions = {}): AppFeature => {
+    const { immutable, ...rest } = options
+    if (immutable !== undefined && !(immutable instanceof RegExp)) {
+      throw codedError(Code.InvalidOption, 'static options: immutable must be a RegExp', undefined, TypeError)
+    }
+    const pattern = immutable && { source: immutable.source, flags: immutable.flags }
+    return new AppFeature('static', { ...rest, ...(pattern && { immutable: pattern }), root: resolve(root) })
+  },
 }
 
 /** Throws `ERR_ARMATURE_APP_ONLY` for an app feature given to a scope's or a route's `wrap`. */

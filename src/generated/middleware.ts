@@ -233,3 +233,57 @@ strictTransportSecurity?: false | StrictTransportSecurity,
  * @example { 'x-frame-options': 'DENY', 'x-download-options': false }
  */
 headers?: Record<string, string | false>, };
+
+/**
+ * A precompressed sibling's coding: `file.br`, `file.gz`, `file.zst`.
+ */
+export type Precompressed = "br" | "gzip" | "zstd";
+
+/**
+ * What `Static` does with a path that has a segment starting with a dot.
+ */
+export type Dotfiles = "deny" | "allow" | "ignore";
+
+/**
+ * Options of `Static.new` (the `Static` app feature), as JSON; `root` is
+ * resolved by the caller.
+ */
+export type StaticOptions = { 
+/**
+ * The path the directory is mounted under. @default '/'
+ */
+prefix?: string, 
+/**
+ * `Cache-Control: max-age`: `'1h'`, `'30s'`, or milliseconds. @default 0
+ */
+maxAge?: number | string, 
+/**
+ * Request paths whose answers are also `immutable` (hashed names).
+ */
+immutable?: RegExp, 
+/**
+ * Precompressed siblings (`file.br`, `file.gz`, `file.zst`) served to
+ * clients that accept them, in this order of preference. @default []
+ */
+precompressed?: Array<Precompressed>, 
+/**
+ * The file a directory answers with, or `false`. @default 'index.html'
+ */
+index?: string | false, 
+/**
+ * A file under the root for GET and HEAD requests that accept HTML and
+ * that no route and no file matched (a single-page app's shell).
+ */
+fallback?: string, 
+/**
+ * Paths with a segment starting with a dot. @default 'deny'
+ */
+dotfiles?: Dotfiles, 
+/**
+ * Extensions tried for a path without one (`['html']`). @default []
+ */
+extensions?: Array<string>, 
+/**
+ * Serve symlinks that lead out of the root. @default false
+ */
+followSymlinks?: boolean, };

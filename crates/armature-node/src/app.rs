@@ -4,8 +4,9 @@
 use armature_engine::http::{Method, Response};
 use std::sync::Arc;
 
+use armature_engine::files::StaticFiles;
 use armature_engine::json::route_options_from_json;
-use armature_engine::middleware::{Layer, Layers};
+use armature_engine::middleware::Layer;
 use armature_engine::{
     Bytes, Endpoint, ErrorCode, FixedResponse, Methods, RouteOptions, RouterBuilder,
 };
@@ -13,10 +14,10 @@ use napi::bindgen_prelude::{Buffer, Either, Function};
 use napi_derive::napi;
 
 use crate::error::{coded, guard, thrown, CodedError};
-use crate::middleware::{build_feature, build_layers, Inline, MiddlewareSpec};
+use crate::middleware::{build_feature, build_layers, Feature, Inline, MiddlewareSpec};
 use crate::options::ServerOptions;
 use crate::response::response_parts;
-use crate::server::NativeServer;
+use crate::server::{AppWide, NativeServer};
 
 /// The native half of an `App`: its route table.
 #[napi]
@@ -25,8 +26,10 @@ pub struct NativeApp {
     routes: RouterBuilder,
     /// App-wide native middleware, outermost first.
     layers: Vec<Arc<dyn Layer>>,
-    /// App features, in their order: inside the app-wide middleware.
+    /// App features that are layers, in their order: inside the app-wide middleware.
     features: Vec<Arc<dyn Layer>>,
+    /// `Static`s, in their order.
+    statics: Vec<Arc<StaticFiles>>,
 }
 
 /// A response fixed when the app is built.
@@ -65,7 +68,10 @@ impl NativeApp {
     #[napi]
     pub fn feature(&mut self, spec: MiddlewareSpec) -> Result<(), CodedError> {
         guard(|| -> Result<_, CodedError> {
-            self.features.push(build_feature(&spec)?);
+            match build_feature(&spec)? {
+                Feature::Layer(layer) => self.features.push(layer),
+                Feature::Static(files) => self.statics.push(files),
+            }
             Ok(())
         })
     }
@@ -159,14 +165,9 @@ impl NativeApp {
         inline_middleware: Option<Vec<MiddlewareSpec>>,
     ) -> Result<NativeServer, CodedError> {
         guard(|| -> Result<_, CodedError> {
-            let layers = self.app_layers();
-            let mut server = NativeServer::start(
-                self.routes.clone().build(),
-                layers,
-                &options,
-                &wake,
-                &closed,
-            )?;
+            let wide = self.app_wide();
+            let mut server =
+                NativeServer::start(self.routes.clone().build(), wide, &options, &wake, &closed)?;
             server.set_inline(Inline::build(inline_middleware)?);
             Ok(server)
         })
@@ -182,9 +183,9 @@ impl NativeApp {
         inline_middleware: Option<Vec<MiddlewareSpec>>,
     ) -> Result<NativeServer, CodedError> {
         guard(|| -> Result<_, CodedError> {
-            let layers = self.app_layers();
+            let wide = self.app_wide();
             let mut server =
-                NativeServer::in_process(self.routes.clone().build(), layers, &options, &wake)?;
+                NativeServer::in_process(self.routes.clone().build(), wide, &options, &wake)?;
             server.set_inline(Inline::build(inline_middleware)?);
             Ok(server)
         })
@@ -192,9 +193,13 @@ impl NativeApp {
 }
 
 impl NativeApp {
-    /// The app-wide layers a server runs: the middleware, then the features.
-    fn app_layers(&self) -> Layers {
-        self.layers.iter().chain(&self.features).cloned().collect()
+    /// What a server runs around every request: the middleware, then the
+    /// features that are layers, and the `Static`s.
+    fn app_wide(&self) -> AppWide {
+        AppWide {
+            layers: self.layers.iter().chain(&self.features).cloned().collect(),
+            statics: self.statics.clone(),
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use armature_engine::files::StaticFiles;
 use armature_engine::http::{Request, Response};
 use armature_engine::json;
 use armature_engine::middleware::{ClientAddr, Flow, HeadOnly, Layer, Layers, RateLimit};
@@ -46,12 +47,22 @@ fn native_layer(kind: String, options: serde_json::Value) -> Result<Arc<dyn Laye
     json::from_json(&kind, options).map_err(coded)
 }
 
+/// What an app feature becomes in the engine.
+pub(crate) enum Feature {
+    /// A layer around every request, inside the app's native middleware.
+    Layer(Arc<dyn Layer>),
+    /// A directory served for the requests no route matches.
+    Static(Arc<StaticFiles>),
+}
+
 /// Builds the app feature `spec` names: what `App.wrap` runs app-wide,
-/// wherever it is declared. None but the tests' yet: `Static`, `OpenApi`,
-/// `Health` and `Metrics` will be.
-pub(crate) fn build_feature(spec: &MiddlewareSpec) -> Result<Arc<dyn Layer>, CodedError> {
+/// wherever it is declared.
+pub(crate) fn build_feature(spec: &MiddlewareSpec) -> Result<Feature, CodedError> {
     match spec.kind.as_str() {
-        test_feature::KIND => test_feature::layer(&spec.options),
+        "static" => json::static_from_json(spec.options.clone())
+            .map(|files| Feature::Static(Arc::new(files)))
+            .map_err(coded),
+        test_feature::KIND => test_feature::layer(&spec.options).map(Feature::Layer),
         kind => Err(thrown(
             ErrorCode::InvalidOption,
             format!("unknown app feature '{kind}'"),

@@ -6,6 +6,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use armature_engine::files::StaticFiles;
 use armature_engine::middleware::Layers;
 use armature_engine::proxy::TrustProxy;
 use armature_engine::{App, Batcher, Handler, Router, Server};
@@ -60,6 +61,14 @@ pub struct NativeServer {
     closing: Arc<AtomicBool>,
 }
 
+/// What a server runs around every request, besides its routes.
+pub(crate) struct AppWide {
+    /// The app's native middleware and the features that are layers.
+    pub(crate) layers: Layers,
+    /// The `Static`s, tried in order when no route matches.
+    pub(crate) statics: Vec<Arc<StaticFiles>>,
+}
+
 impl NativeServer {
     /// Sets the native middleware JS runs inside its own.
     pub(crate) fn set_inline(&mut self, inline: Inline) {
@@ -68,12 +77,12 @@ impl NativeServer {
 
     pub(crate) fn start(
         router: Router,
-        layers: Layers,
+        wide: AppWide,
         options: &ServerOptions,
         wake: &Function<(), ()>,
         closed: &Function<(), ()>,
     ) -> Result<Self, CodedError> {
-        let (app, trust, runtime, batcher) = Self::prepare(router, layers, options, wake)?;
+        let (app, trust, runtime, batcher) = Self::prepare(router, wide, options, wake)?;
         let address = options.address().map_err(coded)?;
         let keep_alive = KeepAlive::new(closed).map_err(internal)?;
         let server =
@@ -89,11 +98,11 @@ impl NativeServer {
     /// reference that keeps Node alive.
     pub(crate) fn in_process(
         router: Router,
-        layers: Layers,
+        wide: AppWide,
         options: &ServerOptions,
         wake: &Function<(), ()>,
     ) -> Result<Self, CodedError> {
-        let (app, trust, _, batcher) = Self::prepare(router, layers, options, wake)?;
+        let (app, trust, _, batcher) = Self::prepare(router, wide, options, wake)?;
         let mut native = Self::new(batcher.clone(), trust, options);
         native.handler = Some(Handler::new(app, batcher));
         Ok(native)
@@ -101,12 +110,13 @@ impl NativeServer {
 
     fn prepare(
         router: Router,
-        layers: Layers,
+        wide: AppWide,
         options: &ServerOptions,
         wake: &Function<(), ()>,
     ) -> Result<Prepared, CodedError> {
         let mut engine_options = options.engine_options().map_err(coded)?;
-        engine_options.layers = layers;
+        engine_options.layers = wide.layers;
+        engine_options.statics = wide.statics;
         let trust = Arc::new(engine_options.trust_proxy.clone());
         let app = App::new(router, engine_options).map_err(coded)?;
         let runtime =

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use http::HeaderValue;
 
+use crate::files::StaticFiles;
 use crate::middleware::Layers;
 use crate::proxy::TrustProxy;
 use crate::{Error, Limits, Router};
@@ -19,6 +20,8 @@ pub struct Options {
     pub layers: Layers,
     /// The proxies in front whose word on the client is taken. Default none.
     pub trust_proxy: TrustProxy,
+    /// Directories served for the requests no route matches, in order.
+    pub statics: Vec<Arc<StaticFiles>>,
 }
 
 impl Default for Options {
@@ -28,6 +31,7 @@ impl Default for Options {
             server_name: Some("armature".to_owned()),
             layers: Layers::from([]),
             trust_proxy: TrustProxy::default(),
+            statics: Vec::new(),
         }
     }
 }
@@ -40,6 +44,7 @@ pub struct App {
     pub(crate) server_name: Option<HeaderValue>,
     pub(crate) layers: Layers,
     pub(crate) trust_proxy: Arc<TrustProxy>,
+    pub(crate) statics: Vec<Arc<StaticFiles>>,
 }
 
 impl App {
@@ -62,6 +67,7 @@ impl App {
             server_name,
             layers: options.layers,
             trust_proxy: Arc::new(options.trust_proxy),
+            statics: options.statics,
         })
     }
 }

@@ -12,6 +12,7 @@ mod batch;
 mod body;
 mod dispatch;
 mod error;
+pub mod files;
 pub mod inlet;
 #[cfg(feature = "json")]
 pub mod json;

@@ -5,9 +5,10 @@
 
 #![cfg(feature = "ts")]
 
+use armature_engine::files::{Dotfiles, Precompressed};
 use armature_engine::json::{
     CompressionOptions, CorsOptions, Csp, ETagOptions, Hsts, LoggerOptions, RateLimitOptions,
-    RequestIdOptions, RouteOptionsJson, SecurityHeadersOptions,
+    RequestIdOptions, RouteOptionsJson, SecurityHeadersOptions, StaticOptions,
 };
 use armature_engine::middleware::{Algorithm, Coding, CompressionLevel, Destination, LogLevel};
 use ts_rs::{Config, TS};
@@ -40,6 +41,9 @@ fn generated_declarations_are_current() {
         declaration::<Csp>(&cfg),
         declaration::<Hsts>(&cfg),
         declaration::<SecurityHeadersOptions>(&cfg),
+        declaration::<Precompressed>(&cfg),
+        declaration::<Dotfiles>(&cfg),
+        declaration::<StaticOptions>(&cfg),
     ] {
         out.push('\n');
         out.push_str(&declaration);

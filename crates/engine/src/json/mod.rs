@@ -11,6 +11,7 @@ mod rate_limit;
 mod request_id;
 mod route;
 mod security_headers;
+mod statics;
 mod trust_proxy;
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ pub use rate_limit::{KeySpec, RateLimitOptions};
 pub use request_id::RequestIdOptions;
 pub use route::RouteOptionsJson;
 pub use security_headers::{Csp, Hsts, SecurityHeadersOptions, Toggle};
+pub use statics::{Pattern, StaticOptions};
 pub use trust_proxy::trust_proxy_from_json;
 
 use crate::middleware::{
@@ -80,6 +82,12 @@ pub fn from_json(kind: &str, options: serde_json::Value) -> Result<Arc<dyn Layer
             "unknown native middleware '{kind}'"
         ))),
     }
+}
+
+/// A `Static` from its options as JSON ([`StaticOptions`]); a bad one, or a
+/// root that is not a directory, is an [`Error::is_invalid_option`] naming it.
+pub fn static_from_json(options: serde_json::Value) -> Result<crate::files::StaticFiles, Error> {
+    parse::<StaticOptions>("static", options)?.try_into()
 }
 
 /// A route's properties from their JSON shape ([`RouteOptionsJson`]); a bad

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::header::{
-    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG,
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE,
+    ETAG,
 };
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode};
@@ -119,7 +120,7 @@ impl CompressionConfig {
 }
 
 /// The q-value `accept` gives `coding` (its own, else `*`'s, else 0).
-fn quality(accept: &str, coding: &str) -> f32 {
+pub(crate) fn quality(accept: &str, coding: &str) -> f32 {
     let mut star = None;
     for item in accept.split(',') {
         let mut parts = item.split(';');
@@ -163,7 +164,9 @@ impl CompressionConfig {
             v.to_str()
                 .is_ok_and(|v| v.to_ascii_lowercase().contains("no-transform"))
         });
-        if headers.contains_key(CONTENT_ENCODING) || no_transform {
+        // A part of a file is a part of its bytes as they are: never recoded.
+        let partial = status == StatusCode::PARTIAL_CONTENT || headers.contains_key(CONTENT_RANGE);
+        if headers.contains_key(CONTENT_ENCODING) || no_transform || partial {
             return;
         }
         let Some(coding) = coding else {

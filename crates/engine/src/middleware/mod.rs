@@ -29,6 +29,7 @@ use crate::proxy::TrustProxy;
 use crate::Body;
 
 pub use client_addr::ClientAddr;
+pub(crate) use compression::quality;
 pub use compression::{Compression, CompressionConfig};
 pub use cors::{AllowHeaders, AllowOrigins, Cors, CorsConfig};
 pub use encoder::{Coding, CompressionLevel};

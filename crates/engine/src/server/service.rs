@@ -18,6 +18,7 @@ use super::head::check_head;
 use super::request_body::{read_body, settle_body, Cut, Linger, RequestBody, RequestBodyState};
 use super::shared::Shared;
 use super::upload::{self, Feed};
+use crate::files;
 use crate::inlet::Inlet;
 use crate::middleware::{self, After};
 use crate::problem::problem;
@@ -125,6 +126,9 @@ async fn answer<B: RequestBody>(
     }
     let path = parts.uri.path().to_owned();
     let Some((resolution, params)) = shared.app.router.resolve(&parts.method, &path) else {
+        if let Some(response) = files::lookup(&shared.app.statics, &parts).await {
+            return response;
+        }
         let detail = format!("no route matches {} {path}", parts.method);
         return problem(StatusCode::NOT_FOUND, Some(&detail), &path);
     };
