@@ -1,7 +1,7 @@
 // Static files served by the engine, over real sockets: validators and
 // conditional requests, ranges, HEAD, directories, fallbacks, prefixes,
 // dotfiles, precompressed siblings, and paths that try to leave the root.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import http2 from 'node:http2'
 import os from 'node:os'
 import path from 'node:path'
@@ -292,5 +292,15 @@ describe('Static', () => {
     expect(() => Static.new(site, { maxage: 1 } as never)).toThrow(invalid('unknown field `maxage`'))
     expect(() => scope('/x').wrap(Static.new(site) as never)).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_APP_ONLY' }))
     expect(() => get(() => HttpResponse.empty()).wrap(Static.new(site) as never)).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_APP_ONLY' }))
+  })
+
+  it('has every option in the table of docs/static.md', () => {
+    const page = readFileSync(new URL('../docs/static.md', import.meta.url), 'utf8')
+    const table = page.slice(page.indexOf('## Options'), page.indexOf('\n## ', page.indexOf('## Options') + 1))
+    const documented = [...table.matchAll(/^\| `(\w+)`/gm)].map((m) => m[1]).sort()
+    const generated = readFileSync(new URL('../src/generated/middleware.ts', import.meta.url), 'utf8')
+    const start = generated.indexOf('export type StaticOptions = {')
+    const keys = [...generated.slice(start, generated.indexOf('};', start)).matchAll(/^(\w+)\??:/gm)].map((m) => m[1])
+    expect(documented).toEqual(['root', ...keys].sort())
   })
 })
