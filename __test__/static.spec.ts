@@ -304,3 +304,57 @@ describe('Static', () => {
     expect(documented).toEqual(['root', ...keys].sort())
   })
 })
+
+describe('HttpResponse.file', () => {
+  let server: Server
+  beforeAll(async () => {
+    const files = path.join(dir, 'public')
+    server = await App.new()
+      .wrap(async (req, next) => (await next(req)).header('x-js', 'seen'))
+      .route('/files/*rest', get((req) => HttpResponse.file(path.join(files, req.safePath('rest')), { maxAge: '1m' })))
+      .route('/download', get(() => HttpResponse.file(path.join(files, 'big.bin'), { filename: 'résumé "final".bin' })))
+      .route('/typed', get(() => HttpResponse.file(path.join(files, 'data.json')).header('content-type', 'text/plain')))
+      .run({ host: '127.0.0.1', port: 0 })
+  })
+  afterAll(() => server.close())
+
+  it('sends the file with its type, validators and caching, through JS middleware', async () => {
+    const res = await fetch(`${server.url}/files/style.css`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/css; charset=utf-8')
+    expect(res.headers.get('etag')).toMatch(/^W\//)
+    expect(res.headers.get('cache-control')).toBe('public, max-age=60')
+    expect(res.headers.get('x-js')).toBe('seen')
+    expect(await res.text()).toBe('body{}')
+    const again = await fetch(`${server.url}/files/style.css`, { headers: { 'if-none-match': res.headers.get('etag') as string } })
+    expect(again.status).toBe(304)
+    expect(again.headers.get('x-js')).toBe('seen')
+  })
+
+  it('serves a range, HEAD, and a download name; a missing file is a 404 problem', async () => {
+    const part = await fetch(`${server.url}/download`, { headers: { range: 'bytes=0-4' } })
+    expect(part.status).toBe(206)
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(big.subarray(0, 5))
+    expect(part.headers.get('content-disposition')).toBe(`attachment; filename="r_sum_ _final_.bin"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22final%22.bin`)
+    const head = await fetch(`${server.url}/download`, { method: 'HEAD' })
+    expect(head.headers.get('content-length')).toBe(String(big.length))
+    expect((await fetch(`${server.url}/typed`)).headers.get('content-type')).toBe('text/plain')
+    const missing = await fetch(`${server.url}/files/nope.txt`)
+    expect(missing.status).toBe(404)
+    expect(await missing.json()).toMatchObject({ status: 404, detail: 'the file does not exist' })
+    expect((await fetch(`${server.url}/files/..%2foutside%2fsecret.txt`)).status).toBe(400)
+  })
+
+  it('works through testClient too', async () => {
+    const { testClient } = await import('@armature/core/testing')
+    const client = testClient(App.new().route('/f', get(() => HttpResponse.file(path.join(dir, 'public', 'index.html')))))
+    const res = await client.get('/f', { headers: { range: 'bytes=1-3' } })
+    expect(res.status).toBe(206)
+    expect(res.text()).toBe('h1>')
+  })
+
+  it('refuses what it cannot send where it is made', () => {
+    expect(() => HttpResponse.file(path.join(dir, 'x'), { maxAge: 'soon' })).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_OPTION' }))
+    expect(() => App.new().route('/x', get(HttpResponse.file(path.join(dir, 'x'))))).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_ROUTE' }))
+  })
+})

@@ -3,7 +3,7 @@ import type { RouteOptionsJson } from './generated/middleware.js'
 import { binding } from './native.js'
 import { defaultError, Dispatcher, type Endpoint, type ErrorResponder } from './bridge.js'
 import type { Request } from './request.js'
-import { HttpResponse } from './response.js'
+import { FileBody, HttpResponse } from './response.js'
 import { secretsOf, type CookieSettings } from './cookies.js'
 import { AppFeature, inline, inlineRateLimit, NativeMiddleware, refuseFeature, RouteProperty, type AnyMiddleware } from './middleware.js'
 import { compose, joinPath, type MethodRouter, type Params } from './routing.js'
@@ -150,6 +150,9 @@ function constant(response: HttpResponse): ConstantResponse {
   if (isStreamSource(body)) {
     // A stream is read once; a constant answer is sent to every request.
     throw codedError(Code.InvalidRoute, 'a route answered by a constant HttpResponse cannot stream: return HttpResponse.stream(...) from a handler', undefined, TypeError)
+  }
+  if (body instanceof FileBody) {
+    throw codedError(Code.InvalidRoute, 'a route answered by a constant HttpResponse cannot send a file: return HttpResponse.file(...) from a handler, or use Static', undefined, TypeError)
   }
   return {
     status: response.status,

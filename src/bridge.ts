@@ -1,7 +1,7 @@
 import type { NativeServer } from '../index.js'
 import { setCookie } from './cookies.js'
 import { abortReason, Request, type RequestContext } from './request.js'
-import { HttpError, HttpResponse, problem, stringify } from './response.js'
+import { FileBody, HttpError, HttpResponse, problem, stringify } from './response.js'
 import { isStreamSource, Streams, type StreamSource } from './streams.js'
 import { BodyKind, ContentType, type DrainSink, type Ended, Outgoing, readDrain, RespondRecord } from './wire.js'
 
@@ -150,7 +150,7 @@ export class Dispatcher implements DrainSink {
     let status = 200
     let type = ContentType.Json
     let headers: readonly string[] | undefined
-    let body: string | Uint8Array | StreamSource | undefined
+    let body: string | Uint8Array | StreamSource | FileBody | undefined
     try {
       if (value instanceof HttpResponse) {
         status = value.status
@@ -209,7 +209,7 @@ export class Dispatcher implements DrainSink {
     status: number,
     type: ContentType,
     headers: readonly string[] | undefined,
-    body: string | Uint8Array | undefined,
+    body: string | Uint8Array | FileBody | undefined,
     streamed = false,
   ): void {
     const headerSlots = headers === undefined ? 0 : headers.length
@@ -231,6 +231,9 @@ export class Dispatcher implements DrainSink {
     } else if (typeof body === 'string') {
       out[start + RespondRecord.BodyKind] = BodyKind.Text
       out[start + RespondRecord.Body] = outbox.text(body)
+    } else if (body instanceof FileBody) {
+      out[start + RespondRecord.BodyKind] = BodyKind.File
+      out[start + RespondRecord.Body] = outbox.text(JSON.stringify(body.spec))
     } else {
       out[start + RespondRecord.BodyKind] = BodyKind.Buffer
       out[start + RespondRecord.Body] = outbox.buffer(body)

@@ -38,7 +38,7 @@ export {
 export { Request, type QueryValue } from './request.js'
 export type { StreamSource } from './streams.js'
 export type { SseEvent } from './sse.js'
-export { HttpError, HttpResponse, type Body, type CacheControl, type HttpErrorOptions, type ResponseInit, type SseOptions } from './response.js'
+export { HttpError, HttpResponse, type Body, type CacheControl, type FileBody, type FileOptions, type HttpErrorOptions, type ResponseInit, type SseOptions } from './response.js'
 export type { CookieOptions, CookieSettings } from './cookies.js'
 export {
   any,

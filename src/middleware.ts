@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import type { MiddlewareSpec, WholeResponse } from '../index.js'
 import { binding } from './native.js'
-import { HttpError, HttpResponse } from './response.js'
+import { FileBody, HttpError, HttpResponse } from './response.js'
 import type { Request } from './request.js'
 import type { Middleware } from './types.js'
 import { isStreamSource, type StreamSource } from './streams.js'
@@ -311,24 +311,29 @@ export const RateLimit = {
  * cookies to sign when it is sent go along, since native code never sees them.
  */
 function after(res: HttpResponse, whole: WholeResponse): HttpResponse {
-  // A streamed body never reached native code: it goes on as it was.
-  const response = fromWhole(whole, isStreamSource(res.body) ? res.body : undefined)
+  // A streamed body or a file never reached native code: it goes on as it was.
+  const response = fromWhole(whole, heldBack(res.body) ? res.body : undefined)
   response.signedCookies = res.signedCookies
   return response
 }
 
-/** A response handed back by native code, as an `HttpResponse`, with `stream` as its body when given. */
-function fromWhole(whole: WholeResponse, stream?: StreamSource): HttpResponse {
-  const response = new HttpResponse(stream ?? (whole.body.length === 0 ? undefined : whole.body), { status: whole.status })
+/** A response handed back by native code, as an `HttpResponse`, with `kept` as its body when given. */
+function fromWhole(whole: WholeResponse, kept?: StreamSource | FileBody): HttpResponse {
+  const response = new HttpResponse(kept ?? (whole.body.length === 0 ? undefined : whole.body), { status: whole.status })
   for (let i = 0; i + 1 < whole.headers.length; i += 2) {
     response.appendHeader(whole.headers[i] as string, whole.headers[i + 1] as string)
   }
   return response
 }
 
+/** A body native code sees only the head of: a stream, or a file the engine sends. */
+function heldBack(body: HttpResponse['body']): body is StreamSource | FileBody {
+  return body instanceof FileBody || isStreamSource(body)
+}
+
 function bodyOf(body: HttpResponse['body']): string | Buffer | undefined {
   if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) return body
-  if (isStreamSource(body)) return undefined
+  if (heldBack(body)) return undefined
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength)
 }
 
@@ -344,7 +349,7 @@ export function inlineRateLimit(index: number, keyOf: KeyFunction): Middleware<a
     const refused = native.rateLimitHit(index, req.slot, String(key))
     if (refused) return fromWhole(refused)
     const res = await next(req)
-    return after(res, native.layerAfter(index, req.slot, res.status, res.contentType, res.headerList ?? [], bodyOf(res.body), isStreamSource(res.body)))
+    return after(res, native.layerAfter(index, req.slot, res.status, res.contentType, res.headerList ?? [], bodyOf(res.body), heldBack(res.body)))
   }
 }
 
@@ -359,7 +364,7 @@ export function inline(index: number): Middleware<any> {
     const early = native.layerBefore(index, req.slot)
     if (early) return fromWhole(early)
     return next(req).then((res) =>
-      after(res, native.layerAfter(index, req.slot, res.status, res.contentType, res.headerList ?? [], bodyOf(res.body), isStreamSource(res.body))),
+      after(res, native.layerAfter(index, req.slot, res.status, res.contentType, res.headerList ?? [], bodyOf(res.body), heldBack(res.body))),
     )
   }
 }

@@ -2,8 +2,11 @@ import { setCookie, type CookieOptions } from './cookies.js'
 import { binding } from './native.js'
 import { EVENT_STREAM_HEADERS, eventStream, type EventStreamOptions, type SseEvent } from './sse.js'
 import { isStreamSource, type StreamSource } from './streams.js'
+import { resolve as resolvePath } from 'node:path'
+import type { FileOptions as FileJson } from './generated/middleware.js'
 import { CONTENT_TYPE_NAMES, ContentType } from './wire.js'
 import { Code, codedError } from './errors.js'
+import { millis } from './options.js'
 
 /** The reason phrase of a status, from the engine (node:http would cost ~2.5 MiB of memory to load). */
 function reason(status: number): string {
@@ -11,11 +14,33 @@ function reason(status: number): string {
 }
 
 
+/** Options of `HttpResponse.file`. */
+export interface FileOptions extends FileJson {
+  /** The status of a whole answer. @default 200 */
+  status?: number
+}
+
 /** Options of `HttpResponse.sse`. */
 export interface SseOptions extends Pick<ResponseInit, 'status' | 'headers'>, EventStreamOptions {}
 
-/** A response body: text, bytes, a stream, or nothing. */
-export type Body = string | Uint8Array | StreamSource | undefined
+/** A file the engine sends as a response body (`HttpResponse.file`). */
+export class FileBody {
+  /** @internal the file and its options, as the engine reads them */
+  readonly spec: { path: string } & FileJson
+
+  /** @internal checks the options at once */
+  constructor(path: string, options: FileJson) {
+    if (typeof path !== 'string') throw codedError(Code.InvalidOption, 'HttpResponse.file: the path must be a string', undefined, TypeError)
+    if (options.maxAge !== undefined) millis('HttpResponse.file maxAge', options.maxAge)
+    if (options.filename !== undefined && typeof options.filename !== 'string') {
+      throw codedError(Code.InvalidOption, 'HttpResponse.file: filename must be a string', undefined, TypeError)
+    }
+    this.spec = { ...options, path: resolvePath(path) }
+  }
+}
+
+/** A response body: text, bytes, a stream, a file, or nothing. */
+export type Body = string | Uint8Array | StreamSource | FileBody | undefined
 
 /** Options shared by the `HttpResponse` factories. */
 export interface ResponseInit {
@@ -102,6 +127,23 @@ export class HttpResponse {
    */
   static stream(source: StreamSource, init?: ResponseInit): HttpResponse {
     return typed(new HttpResponse(source, init), ContentType.Bytes)
+  }
+
+  /**
+   * A file sent by the engine, as `Static` sends one: `Content-Type` from its
+   * extension, `ETag` and `Last-Modified`, conditional requests (304, 412),
+   * a single byte range (206, 416) and HEAD, streamed from disk in bounded
+   * memory, never through JS. `filename` makes it a download
+   * (`Content-Disposition: attachment`, RFC 6266); `maxAge` sets
+   * `Cache-Control`. Headers you set replace the file's. A missing file is a
+   * 404 problem. A relative `path` resolves against the working directory.
+   *
+   * @example
+   * app.route('/files/*rest', get((req) => HttpResponse.file(path.join('/srv/files', req.safePath('rest')))))
+   */
+  static file(path: string, options: FileOptions = {}): HttpResponse {
+    const { status, ...rest } = options
+    return new HttpResponse(new FileBody(path, rest), status === undefined ? undefined : { status })
   }
 
   /**

@@ -287,3 +287,16 @@ extensions?: Array<string>,
  * Serve symlinks that lead out of the root. @default false
  */
 followSymlinks?: boolean, };
+
+/**
+ * `HttpResponse.file`'s path and options, as JSON.
+ */
+export type FileOptions = { 
+/**
+ * Sends `Content-Disposition: attachment` with this name: a download.
+ */
+filename?: string, 
+/**
+ * `Cache-Control: public, max-age=…`: `'1h'`, or milliseconds.
+ */
+maxAge?: number | string, };

@@ -95,11 +95,11 @@ export const enum RespondRecord {
   ContentType = 3,
   /** The number of headers. */
   HeaderCount = 4,
-  /** A `BodyKind`: `None`, `Text`, `Buffer` or `Stream`. */
+  /** A `BodyKind`: `None`, `Text`, `Buffer`, `Stream` or `File`. */
   BodyKind = 5,
   /**
-   * The text body's length, or the Buffer's index in the buffers
-   * passed beside.
+   * The text body's (or the file's JSON's) length, or the Buffer's
+   * index in the buffers passed beside.
    */
   Body = 6,
   /** Slots before the header lengths. */
@@ -145,8 +145,8 @@ export const enum ContentType {
 
 /**
  * What a body or chunk record carries: one numbering for `respond`
- * (`None`, `Text`, `Buffer`, `Stream`) and `write` (`Text`, `Buffer`,
- * `End`, `Error`).
+ * (`None`, `Text`, `Buffer`, `Stream`, `File`) and `write` (`Text`,
+ * `Buffer`, `End`, `Error`).
  */
 export const enum BodyKind {
   /** No body. */
@@ -161,6 +161,11 @@ export const enum BodyKind {
   End = 4,
   /** The stream failed; the text is why. */
   Error = 5,
+  /**
+   * A file the engine sends (`HttpResponse.file`): the text is its
+   * path and options as JSON.
+   */
+  File = 6,
 }
 
 /** What `write` says of each chunk it took. */

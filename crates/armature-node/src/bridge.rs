@@ -14,8 +14,10 @@
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+use armature_engine::files::FileAnswer;
 use armature_engine::http::header::CONTENT_LENGTH;
 use armature_engine::http::{HeaderMap, Response, StatusCode};
+use armature_engine::json::FileOptions;
 use armature_engine::{problem, Batcher, Body, Bytes, Call, Ended, News};
 use armature_wire::{
     method_code, read_id, write_id, Aborted, Batch, BodyKind, DrainHeader, DrainRecord,
@@ -213,7 +215,7 @@ pub(crate) fn respond(
         }
         let body = match body_kind {
             Some(BodyKind::None | BodyKind::Stream) => Bytes::new(),
-            Some(BodyKind::Text) => shared.slice(pieces.next(body)?),
+            Some(BodyKind::Text | BodyKind::File) => shared.slice(pieces.next(body)?),
             Some(BodyKind::Buffer) => {
                 let buffer = buffers
                     .as_ref()
@@ -231,7 +233,18 @@ pub(crate) fn respond(
         let Some(call) = requests.answer(id) else {
             continue;
         };
-        let response = match response_parts(status, content_type, headers.drain(..)) {
+        let (file, refused) = match body_kind {
+            Some(BodyKind::File) => match file_answer(&body, &call) {
+                Ok(file) => (Some(file), None),
+                Err(why) => (None, Some(why)),
+            },
+            _ => (None, None),
+        };
+        let parts = match refused {
+            Some(why) => Err(why),
+            None => response_parts(status, content_type, headers.drain(..)),
+        };
+        let response = match parts {
             Ok((status, headers)) => {
                 let body = if body_kind == Some(BodyKind::Stream) {
                     let streamed = outlets.streams.open(id, outlets.batcher, outlets.closing);
@@ -245,6 +258,10 @@ pub(crate) fn respond(
                 let mut response = Response::new(body);
                 *response.status_mut() = status;
                 *response.headers_mut() = headers;
+                if let Some(file) = file {
+                    // The engine sends it once the answer is back (`files::deliver`).
+                    response.extensions_mut().insert(file);
+                }
                 response
             }
             Err(why) => {
@@ -260,4 +277,14 @@ pub(crate) fn respond(
         call.respond(response);
     }
     Ok(problems)
+}
+
+/// The file an `HttpResponse.file` answer names (its path and options as
+/// JSON), for the request it answers.
+fn file_answer(spec: &[u8], call: &Call) -> Result<FileAnswer, String> {
+    let options: FileOptions = serde_json::from_slice(spec)
+        .map_err(|why| format!("the file answer is unreadable: {why}"))?;
+    options
+        .answer(&call.method, &call.uri, &call.headers)
+        .map_err(|why| why.to_string())
 }

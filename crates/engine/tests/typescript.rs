@@ -7,8 +7,8 @@
 
 use armature_engine::files::{Dotfiles, Precompressed};
 use armature_engine::json::{
-    CompressionOptions, CorsOptions, Csp, ETagOptions, Hsts, LoggerOptions, RateLimitOptions,
-    RequestIdOptions, RouteOptionsJson, SecurityHeadersOptions, StaticOptions,
+    CompressionOptions, CorsOptions, Csp, ETagOptions, FileOptions, Hsts, LoggerOptions,
+    RateLimitOptions, RequestIdOptions, RouteOptionsJson, SecurityHeadersOptions, StaticOptions,
 };
 use armature_engine::middleware::{Algorithm, Coding, CompressionLevel, Destination, LogLevel};
 use ts_rs::{Config, TS};
@@ -44,6 +44,7 @@ fn generated_declarations_are_current() {
         declaration::<Precompressed>(&cfg),
         declaration::<Dotfiles>(&cfg),
         declaration::<StaticOptions>(&cfg),
+        declaration::<FileOptions>(&cfg),
     ] {
         out.push('\n');
         out.push_str(&declaration);

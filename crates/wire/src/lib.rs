@@ -201,10 +201,10 @@ layout! {
         CONTENT_TYPE = 3,
         /// The number of headers.
         HEADER_COUNT = 4,
-        /// A [`BodyKind`]: `None`, `Text`, `Buffer` or `Stream`.
+        /// A [`BodyKind`]: `None`, `Text`, `Buffer`, `Stream` or `File`.
         BODY_KIND = 5,
-        /// The text body's length, or the Buffer's index in the buffers
-        /// passed beside.
+        /// The text body's (or the file's JSON's) length, or the Buffer's
+        /// index in the buffers passed beside.
         BODY = 6,
         /// Slots before the header lengths.
         SIZE = 7,
@@ -262,8 +262,8 @@ impl ContentType {
 
 codes! {
     /// What a body or chunk record carries: one numbering for `respond`
-    /// (`None`, `Text`, `Buffer`, `Stream`) and `write` (`Text`, `Buffer`,
-    /// `End`, `Error`).
+    /// (`None`, `Text`, `Buffer`, `Stream`, `File`) and `write` (`Text`,
+    /// `Buffer`, `End`, `Error`).
     pub enum BodyKind {
         /// No body.
         None = 0,
@@ -277,6 +277,9 @@ codes! {
         End = 4,
         /// The stream failed; the text is why.
         Error = 5,
+        /// A file the engine sends (`HttpResponse.file`): the text is its
+        /// path and options as JSON.
+        File = 6,
     }
 }
 

@@ -1,10 +1,12 @@
 //! Files served from disk by the engine (`Static`): a request path resolved
 //! under a root it cannot leave ([`path`]), and the file answered with its
 //! validators, conditional requests, a byte range or a precompressed
-//! sibling, streamed in bounded memory ([`send`]). The file system is
+//! sibling, streamed in bounded memory ([`send`]); the same for a file a
+//! handler answers with ([`answer`]). The file system is
 //! touched only through tokio's fs (its blocking pool), never on an engine
 //! worker.
 
+mod answer;
 mod path;
 mod send;
 mod statics;
@@ -14,6 +16,8 @@ use std::sync::Arc;
 use http::request::Parts;
 use http::Response;
 
+pub(crate) use answer::deliver;
+pub use answer::FileAnswer;
 pub use send::Precompressed;
 pub use statics::{Dotfiles, StaticConfig, StaticFiles};
 

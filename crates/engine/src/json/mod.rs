@@ -26,7 +26,7 @@ pub use rate_limit::{KeySpec, RateLimitOptions};
 pub use request_id::RequestIdOptions;
 pub use route::RouteOptionsJson;
 pub use security_headers::{Csp, Hsts, SecurityHeadersOptions, Toggle};
-pub use statics::{Pattern, StaticOptions};
+pub use statics::{FileOptions, Pattern, StaticOptions};
 pub use trust_proxy::trust_proxy_from_json;
 
 use crate::middleware::{

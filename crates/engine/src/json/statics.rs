@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use super::Toggle;
-use crate::files::{Dotfiles, Precompressed, StaticConfig, StaticFiles};
+use crate::files::{Dotfiles, FileAnswer, Precompressed, StaticConfig, StaticFiles};
 use crate::units::{self, Amount};
 use crate::Error;
 
@@ -96,4 +96,38 @@ fn compile(pattern: Pattern) -> Result<regex::Regex, Error> {
             pattern.source
         ))
     })
+}
+
+/// `HttpResponse.file`'s path and options, as JSON.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FileOptions {
+    /// The file, as the handler gives it (relative to the working directory).
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub path: String,
+    /// Sends `Content-Disposition: attachment` with this name: a download.
+    pub filename: Option<String>,
+    /// `Cache-Control: public, max-age=…`: `'1h'`, or milliseconds.
+    #[cfg_attr(feature = "ts", ts(inline))]
+    pub max_age: Option<Amount>,
+}
+
+impl FileOptions {
+    /// The answer for a request with `method`, `uri` and `headers`.
+    pub fn answer(
+        self,
+        method: &http::Method,
+        uri: &http::Uri,
+        headers: &http::HeaderMap,
+    ) -> Result<FileAnswer, Error> {
+        let mut answer = FileAnswer::new(self.path.into(), method, uri, headers);
+        if let Some(age) = self.max_age {
+            answer = answer.max_age(units::duration("maxAge", &age)?);
+        }
+        if let Some(name) = self.filename {
+            answer = answer.filename(name);
+        }
+        Ok(answer)
+    }
 }

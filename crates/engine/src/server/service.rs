@@ -230,7 +230,7 @@ async fn answer<B: RequestBody>(
     let (answer, unanswered) = send(shared, head, body, None, pending);
     let claim = unanswered.claim.clone();
     let waited = wait(answer, &claim, limits.max_queue_delay, request_timeout).await;
-    conclude(shared, waited, unanswered, &path, request_timeout)
+    files::deliver(conclude(shared, waited, unanswered, &path, request_timeout)).await
 }
 
 /// A call on a route that streams its body: the handler gets it at once,
@@ -283,7 +283,8 @@ async fn answer_streamed<B: RequestBody>(
             return cut.problem(&path);
         }
     };
-    let response = conclude(shared, waited, unanswered, &path, request_timeout);
+    let response =
+        files::deliver(conclude(shared, waited, unanswered, &path, request_timeout)).await;
     if feed.done() {
         *body = RequestBodyState::Read;
     } else if response.body().is_stream() && !inlet.released() {
