@@ -3,7 +3,7 @@
 // Writes benchmark/RESULTS.md; exits non-zero when a server answers wrongly.
 //   ROUNDS=3 DURATION=5 npm run bench      (ONLY=armature,fastify and SCENARIOS=plaintext,upload64k to narrow)
 import { execFileSync, spawn } from 'node:child_process'
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
@@ -37,14 +37,18 @@ const SCENARIOS = {
   // 100 MiB streamed in, counted by the handler as it arrives: MB/s.
   ingest: { method: 'POST', path: '/ingest', uploadBytes: 100 * 1024 * 1024, contentType: 'application/octet-stream', type: 'text/plain', text: String(100 * 1024 * 1024), connections: 4 },
   upload64k: { method: 'POST', path: '/upload', body: 'x'.repeat(64 * 1024), contentType: 'application/octet-stream', type: 'text/plain', text: String(64 * 1024) },
+  // A 64 KiB file from disk, as each framework's own static-file serving sends it (Armature: Static; Fastify: @fastify/static; node:http: fs.createReadStream).
+  static64k: { method: 'GET', path: '/static/file64k.bin', type: 'application/octet-stream', bytes: 64 * 1024 },
+  // A 100 MiB file from disk, a few clients at a time: MB/s.
+  static100m: { method: 'GET', path: '/static/file100m.bin', type: 'application/octet-stream', bytes: 100 * 1024 * 1024, connections: 4 },
 }
 const COMMON = ['plaintext', 'json', 'params', 'echo']
 const node = (file) => [process.execPath, path.join(here, 'servers', file)]
 const SERVERS = [
-  { name: 'armature', command: node('armature.mjs'), scenarios: [...COMMON, 'rust', 'middleware3', 'native5', 'upload64k', 'download', 'ingest'] },
+  { name: 'armature', command: node('armature.mjs'), scenarios: [...COMMON, 'rust', 'middleware3', 'native5', 'upload64k', 'download', 'ingest', 'static64k', 'static100m'] },
   { name: 'uws', command: node('uws.mjs'), scenarios: COMMON },
-  { name: 'node:http', command: node('node-http.mjs'), scenarios: [...COMMON, 'download', 'ingest'] },
-  { name: 'fastify', command: node('fastify.mjs'), scenarios: [...COMMON, 'download', 'ingest'] },
+  { name: 'node:http', command: node('node-http.mjs'), scenarios: [...COMMON, 'download', 'ingest', 'static64k', 'static100m'] },
+  { name: 'fastify', command: node('fastify.mjs'), scenarios: [...COMMON, 'download', 'ingest', 'static64k', 'static100m'] },
   { name: 'express', command: node('express.mjs'), scenarios: COMMON },
   { name: 'hono', command: node('hono.mjs'), scenarios: COMMON },
   { name: 'hyper', command: [path.join(root, 'target/release/examples/hyper_baseline')], scenarios: ['rust'] },
@@ -76,7 +80,7 @@ async function startServer(server) {
   // stderr to a file: the servers' own output (Armature's request log among it) stays off the terminal.
   const errors = openSync(path.join(luaDir, `${server.name.replace(/\W/g, '')}.stderr`), 'a')
   const child = spawn('taskset', ['-c', '0', ...server.command], {
-    env: { ...process.env, PORT: String(port), NODE_ENV: 'production' },
+    env: { ...process.env, PORT: String(port), NODE_ENV: 'production', STATIC_DIR: staticDir },
     stdio: ['ignore', 'pipe', errors],
   })
   closeSync(errors)
@@ -132,6 +136,11 @@ async function check(port, scenario) {
 }
 
 const luaDir = mkdtempSync(path.join(os.tmpdir(), 'armature-bench-'))
+// The files the static scenarios serve.
+const staticDir = path.join(luaDir, 'static')
+mkdirSync(staticDir)
+writeFileSync(path.join(staticDir, 'file64k.bin'), Buffer.alloc(64 * 1024, 's'))
+writeFileSync(path.join(staticDir, 'file100m.bin'), Buffer.alloc(100 * 1024 * 1024, 'S'))
 /** User + system CPU time of process `pid` (all its threads) so far, in µs. */
 function cpuMicros(pid) {
   // Fields 14 and 15 of /proc/<pid>/stat, counted after the command name's closing parenthesis.
@@ -266,7 +275,7 @@ function writeResults(results, rss, wrong) {
       const cpu = median(runs.map((r) => r.cpuPerRequest))
       let versus = fmt(ratio(results, server.name, scenario, 'fastify'))
       if (scenario === 'rust') versus = `${fmt(ratio(results, server.name, 'rust', 'hyper'))} × hyper`
-      if (scenario === 'download' || scenario === 'ingest') versus = `${fmt(ratio(results, server.name, scenario, 'node:http'))} × node:http`
+      if (scenario === 'download' || scenario === 'ingest' || scenario === 'static100m') versus = `${fmt(ratio(results, server.name, scenario, 'node:http'))} × node:http`
       if (scenario === 'middleware3' || scenario === 'native5' || scenario === 'upload64k') versus = `${fmt(ratio(results, server.name, scenario, 'armature', 'plaintext'))} × plaintext`
       const moved = SCENARIOS[scenario].bytes ?? SCENARIOS[scenario].uploadBytes
       const rate = moved ? ` (${fmt((rps * moved) / 2 ** 20, 0)} MiB/s, RSS after ${fmt(median(runs.map((r) => r.rssMiB)), 1)} MiB)` : ''

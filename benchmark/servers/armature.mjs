@@ -1,5 +1,5 @@
 import { download, DOWNLOAD_BYTES } from './download.mjs'
-import { App, Compression, Cors, HttpResponse, Logger, RequestId, SecurityHeaders, get, post, scope } from '@armature/core'
+import { App, Compression, Cors, HttpResponse, Logger, RequestId, SecurityHeaders, Static, get, post, scope } from '@armature/core'
 
 const pass = (name) => async (req, next) => (await next(req)).header(`x-${name}`, '1')
 
@@ -19,6 +19,7 @@ const app = App.new()
   }, { stream: true }))
   .route('/upload', post(async (req) => HttpResponse.text(String(req.body.length))))
   .route('/rust', get(HttpResponse.text('Hello, World!')))
+  .wrap(Static.new(process.env.STATIC_DIR, { prefix: '/static' }))
   .service(scope('/mw').wrap(pass('a')).wrap(pass('b')).wrap(pass('c')).route('/', get(async () => HttpResponse.text('Hello, World!'))))
   // The day-one native stack; the request log goes to stderr, which the harness keeps in a file.
   .service(

@@ -1,4 +1,5 @@
 import Fastify from 'fastify'
+import fastifyStatic from '@fastify/static'
 import { download, DOWNLOAD_BYTES } from './download.mjs'
 
 const app = Fastify({ logger: false })
@@ -15,6 +16,7 @@ app.post('/ingest', async (req, reply) => {
   for await (const chunk of req.body) bytes += chunk.length
   return reply.type('text/plain').send(String(bytes))
 })
+app.register(fastifyStatic, { root: process.env.STATIC_DIR, prefix: '/static/' })
 app.post('/echo', async (req) => ({ count: Object.keys(req.body).length, name: req.body.name }))
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) })
 console.log('ready')

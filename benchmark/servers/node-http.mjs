@@ -1,4 +1,6 @@
+import { createReadStream, statSync } from 'node:fs'
 import http from 'node:http'
+import path from 'node:path'
 import { download, DOWNLOAD_BYTES } from './download.mjs'
 
 const json = (res, value) => {
@@ -30,6 +32,11 @@ http
         res.writeHead(200, { 'content-type': 'text/plain' })
         res.end(String(bytes))
       })
+    } else if (req.method === 'GET' && url.pathname.startsWith('/static/')) {
+      // The bench's own files: no path checks, which a real server would need.
+      const file = path.join(process.env.STATIC_DIR, path.basename(url.pathname))
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': statSync(file).size })
+      createReadStream(file).pipe(res)
     } else if (req.method === 'GET' && url.pathname === '/download') {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': DOWNLOAD_BYTES })
       download().pipe(res)

@@ -78,7 +78,9 @@ impl FileAnswer {
             }),
             precompressed: &[],
         };
-        let Some(mut response) = send(&self.path, &self.parts, &sending).await else {
+        let (path, parts) = (self.path.clone(), self.parts.clone());
+        let sent = tokio::task::spawn_blocking(move || send(&path, &parts, &sending)).await;
+        let Some(mut response) = sent.unwrap_or(None) else {
             return problem(
                 StatusCode::NOT_FOUND,
                 Some("the file does not exist"),

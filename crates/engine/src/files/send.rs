@@ -3,9 +3,13 @@
 //! requests in RFC 9110's order (tower-http#691), a single byte range, and a
 //! body streamed from disk in bounded memory. Range parsing is the
 //! `http-range-header` crate's, types `mime_guess`'s, dates `httpdate`'s.
+//!
+//! It runs on tokio's blocking pool, once per request ([`super::lookup`]):
+//! every call here is a plain `std::fs` one, so finding and opening a file
+//! costs one hop off the engine's workers, not one per system call.
 
-use std::fs::Metadata;
-use std::io;
+use std::fs::{File, Metadata};
+use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -14,7 +18,7 @@ use futures_util::stream;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::request::Parts;
 use http::{Method, Response, StatusCode};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio::io::AsyncReadExt;
 
 use crate::middleware::quality;
 use crate::problem::problem;
@@ -70,8 +74,8 @@ pub(crate) struct Sending<'a> {
 /// The file at `path` as the answer to `parts`, or `None` when it is not a
 /// regular file (missing, or a directory). A file that cannot be read is a
 /// 500 problem.
-pub(crate) async fn send(path: &Path, parts: &Parts, how: &Sending<'_>) -> Option<Response<Body>> {
-    let meta = match tokio::fs::metadata(path).await {
+pub(crate) fn send(path: &Path, parts: &Parts, how: &Sending<'_>) -> Option<Response<Body>> {
+    let meta = match std::fs::metadata(path) {
         Ok(meta) if meta.is_file() => meta,
         Ok(_) => return None,
         Err(error) if missing(&error) => return None,
@@ -82,7 +86,6 @@ pub(crate) async fn send(path: &Path, parts: &Parts, how: &Sending<'_>) -> Optio
     let (file, meta, coding) = match ranged {
         true => (path.to_owned(), meta, None),
         false => sibling(path, &parts.headers, how.precompressed)
-            .await
             .map_or((path.to_owned(), meta, None), |(file, meta, coding)| {
                 (file, meta, Some(coding))
             }),
@@ -134,7 +137,7 @@ pub(crate) async fn send(path: &Path, parts: &Parts, how: &Sending<'_>) -> Optio
     let body = if parts.method == Method::HEAD {
         Body::empty()
     } else {
-        match body(&file, start, length).await {
+        match body(&file, start, length) {
             Ok(body) => body,
             Err(_) => return Some(unreadable(parts)),
         }
@@ -168,7 +171,7 @@ fn bodiless(status: StatusCode, head: HeaderMap) -> Response<Body> {
 }
 
 /// The best sibling the client accepts (by q-value, then the server's order).
-async fn sibling(
+fn sibling(
     path: &Path,
     headers: &HeaderMap,
     precompressed: &[Precompressed],
@@ -186,7 +189,7 @@ async fn sibling(
         name.push(".");
         name.push(coding.extension());
         let file = PathBuf::from(name);
-        if let Ok(meta) = tokio::fs::metadata(&file).await {
+        if let Ok(meta) = std::fs::metadata(&file) {
             if meta.is_file() {
                 return Some((file, meta, coding));
             }
@@ -338,18 +341,20 @@ fn range(parts: &Parts, validators: &Validators, size: u64) -> Ranged {
 }
 
 /// `length` bytes of `file` from `start`: read whole when small, else
-/// streamed a chunk at a time. A file that ends early fails the stream, so
-/// the response is aborted rather than cut short silently.
-async fn body(file: &Path, start: u64, length: u64) -> io::Result<Body> {
-    let mut file = tokio::fs::File::open(file).await?;
+/// streamed a chunk at a time as the client takes them (each read on the
+/// blocking pool). A file that ends early fails the stream, so the response
+/// is aborted rather than cut short silently.
+fn body(file: &Path, start: u64, length: u64) -> io::Result<Body> {
+    let mut file = File::open(file)?;
     if start > 0 {
-        file.seek(io::SeekFrom::Start(start)).await?;
+        file.seek(io::SeekFrom::Start(start))?;
     }
     if length <= CHUNK {
         let mut whole = vec![0; length as usize];
-        file.read_exact(&mut whole).await?;
+        file.read_exact(&mut whole)?;
         return Ok(Body::from(whole));
     }
+    let file = tokio::fs::File::from_std(file);
     let chunks = stream::try_unfold((file, length), |(mut file, left)| async move {
         if left == 0 {
             return Ok(None);

@@ -114,7 +114,8 @@ impl StaticFiles {
 
     /// The answer for `parts` when a file matches it; `None` sends the
     /// request on (the next `Static`, a fallback, the 404).
-    pub async fn serve(&self, parts: &Parts) -> Option<Response<Body>> {
+    /// Blocking: it stats and opens files (see [`super::lookup`]).
+    pub fn serve(&self, parts: &Parts) -> Option<Response<Body>> {
         if parts.method != Method::GET && parts.method != Method::HEAD {
             return None;
         }
@@ -136,21 +137,19 @@ impl StaticFiles {
             Resolved::Refused => return None,
         };
         let file = self.root.join(&relative);
-        if tokio::fs::metadata(&file)
-            .await
-            .is_ok_and(|meta| meta.is_dir())
-        {
+        if std::fs::metadata(&file).is_ok_and(|meta| meta.is_dir()) {
             if !path.ends_with('/') {
                 return Some(slash(parts));
             }
             let index = self.config.index.as_deref()?;
-            return self.answer(&file.join(index), parts).await;
+            return self.answer(&file.join(index), parts);
         }
-        self.answer(&file, parts).await
+        self.answer(&file, parts)
     }
 
     /// The fallback file, for a GET or HEAD that accepts HTML.
-    pub async fn fallback(&self, parts: &Parts) -> Option<Response<Body>> {
+    /// Blocking, as [`StaticFiles::serve`].
+    pub fn fallback(&self, parts: &Parts) -> Option<Response<Body>> {
         let fallback = self.config.fallback.as_deref()?;
         if parts.method != Method::GET && parts.method != Method::HEAD {
             return None;
@@ -165,7 +164,7 @@ impl StaticFiles {
         if !html {
             return None;
         }
-        self.answer(&self.root.join(fallback), parts).await
+        self.answer(&self.root.join(fallback), parts)
     }
 
     /// The part of `path` under the prefix, or `None` outside it.
@@ -176,13 +175,13 @@ impl StaticFiles {
 
     /// Sends `file` if it exists, stays inside the root, and tries the
     /// extensions for a name without one.
-    async fn answer(&self, file: &Path, parts: &Parts) -> Option<Response<Body>> {
+    fn answer(&self, file: &Path, parts: &Parts) -> Option<Response<Body>> {
         let sending = Sending {
             cache_control: self.cache_control(parts.uri.path()),
             precompressed: &self.config.precompressed,
         };
-        if self.inside(file).await {
-            if let Some(response) = send(file, parts, &sending).await {
+        if self.inside(file) {
+            if let Some(response) = send(file, parts, &sending) {
                 return Some(response);
             }
         }
@@ -191,8 +190,8 @@ impl StaticFiles {
         }
         for extension in &self.config.extensions {
             let candidate = file.with_extension(extension);
-            if self.inside(&candidate).await {
-                if let Some(response) = send(&candidate, parts, &sending).await {
+            if self.inside(&candidate) {
+                if let Some(response) = send(&candidate, parts, &sending) {
                     return Some(response);
                 }
             }
@@ -201,11 +200,11 @@ impl StaticFiles {
     }
 
     /// Whether `file` resolves inside the root (a symlink may lead out).
-    async fn inside(&self, file: &Path) -> bool {
+    fn inside(&self, file: &Path) -> bool {
         if self.config.follow_symlinks {
             return true;
         }
-        match tokio::fs::canonicalize(file).await {
+        match std::fs::canonicalize(file) {
             Ok(real) => real.starts_with(&self.root),
             Err(_) => false,
         }
