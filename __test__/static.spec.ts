@@ -268,6 +268,34 @@ describe('Static', () => {
     expect(await part.text()).toBe(text.slice(0, 100))
   })
 
+  it('holds a slow reader of a 256 MiB file to a bounded window', async () => {
+    const file = path.join(dir, 'huge.bin')
+    writeFileSync(file, '')
+    truncateSync(file, 256 * 1024 * 1024)
+    const files = await start(App.new().wrap(Static.new(dir)))
+    const before = process.memoryUsage().rss
+    const { default: http } = await import('node:http')
+    const received = await new Promise<number>((resolve, reject) => {
+      http.get(`${files.url}/huge.bin`, (res) => {
+        let bytes = 0
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length
+          if (bytes >= 1024 * 1024 && !res.isPaused()) {
+            // The client stops reading: the engine must stop reading the disk too.
+            res.pause()
+            setTimeout(() => {
+              res.destroy()
+              resolve(bytes)
+            }, 2000)
+          }
+        })
+        res.on('error', () => {})
+      }).on('error', reject)
+    })
+    expect(received).toBeLessThan(64 * 1024 * 1024)
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024)
+  })
+
   it('serves HTTP/2 the same', async () => {
     const client = http2.connect(server.url)
     const stream = client.request({ ':path': '/big.bin', range: 'bytes=0-3' })
