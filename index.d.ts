@@ -108,6 +108,11 @@ export declare class NativeServer {
   release(id: number): void
   /** The body decoded as UTF-8 (invalid sequences become U+FFFD). */
   text(id: number): string | null
+  /**
+   * The body as a URL-encoded form: names and values alternating, in
+   * order (JS checked the content type).
+   */
+  form(id: number): Array<string> | null
   /** Who sent the request, as the app's trusted proxies report it. */
   client(id: number): ClientInfo | null
   /**

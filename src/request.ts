@@ -111,6 +111,8 @@ export class Request<Params extends Record<string, string> = Record<string, stri
   #signal: AbortSignal | undefined
   #headers: Record<string, string> | undefined
   #body: Buffer | undefined
+  /** How the body was read: by a view (`body`, `text()`, `json()`) or by a parser, which takes it. */
+  #reader: 'view' | 'parser' | undefined
 
   /** @internal created by the engine bridge only. */
   constructor(
@@ -346,6 +348,8 @@ export class Request<Params extends Record<string, string> = Record<string, stri
     if (this.#body === undefined) {
       this.#check()
       if (this.streamed) throw streamedBody()
+      if (this.#reader === 'parser') throw bodyUsed()
+      this.#reader = 'view'
       this.#body = this.#native.body(this.slot) ?? Buffer.alloc(0)
     }
     return this.#body
@@ -356,7 +360,44 @@ export class Request<Params extends Record<string, string> = Record<string, stri
     if (this.#body !== undefined) return this.#body.toString('utf8')
     this.#check()
     if (this.streamed) throw streamedBody()
+    if (this.#reader === 'parser') throw bodyUsed()
+    this.#reader = 'view'
     return this.#native.text(this.slot) ?? ''
+  }
+
+  /**
+   * The body as an `application/x-www-form-urlencoded` form, parsed in Rust:
+   * an object without a prototype (so `__proto__` or `constructor` is a
+   * plain key, never the object's prototype), each name mapped to its value,
+   * or to an array of its values when repeated, in the order sent. A body of
+   * another type is answered with a 415 problem. A parser takes the body:
+   * after it, `req.body`, `text()` and `json()` throw
+   * `ERR_ARMATURE_BODY_USED`, and so does `form()` after one of them.
+   *
+   * @example
+   * app.route('/login', post((req) => {
+   *   const { user, password } = req.form()
+   *   return { user }
+   * }))
+   */
+  form(): Record<string, string | string[]> {
+    this.#check()
+    if (this.streamed) throw streamedBody()
+    const type = this.header('content-type')
+    if (type === undefined || !/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) {
+      throw new HttpError(415, `the request body must be application/x-www-form-urlencoded, not ${type ?? 'untyped'}`)
+    }
+    if (this.#reader === 'view') throw bodyUsed()
+    this.#reader = 'parser'
+    const flat = this.#native.form(this.slot) ?? []
+    const form = Object.create(null) as Record<string, string | string[]>
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const name = flat[i] as string
+      const value = flat[i + 1] as string
+      const held = form[name]
+      form[name] = held === undefined ? value : Array.isArray(held) ? [...held, value] : [held, value]
+    }
+    return form
   }
 
   /**
@@ -433,6 +474,11 @@ export class Request<Params extends Record<string, string> = Record<string, stri
       throw new HttpError(400, `the request body is not valid JSON: ${why}`, { cause: error })
     }
   }
+}
+
+/** What a second way of reading one body throws. */
+function bodyUsed(): Error {
+  return codedError(Code.BodyUsed, 'the request body was read another way: a parser (req.form()) takes the body, so read it with one parser, or with req.body, text() and json()')
 }
 
 /** What `req.body` throws on a route that streams its body. */

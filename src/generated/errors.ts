@@ -57,6 +57,11 @@ export const enum Code {
    */
   BodyCut = 'ERR_ARMATURE_BODY_CUT',
   /**
+   * A body read by a parser (`req.form()`) and by another reader: a
+   * parser takes the body, so read it one way.
+   */
+  BodyUsed = 'ERR_ARMATURE_BODY_USED',
+  /**
    * `testClient` got a response whose stream failed before its end
    * (over a socket the client sees the response cut short).
    */
@@ -88,6 +93,7 @@ export const ERROR_CODES = [
   'ERR_ARMATURE_SHUTDOWN',
   'ERR_ARMATURE_BODY_STREAMED',
   'ERR_ARMATURE_BODY_CUT',
+  'ERR_ARMATURE_BODY_USED',
   'ERR_ARMATURE_STREAM_FAILED',
   'ERR_ARMATURE_PANIC',
 ] as const satisfies readonly ErrorCode[]

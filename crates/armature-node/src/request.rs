@@ -116,6 +116,18 @@ pub(crate) fn text(requests: &Inflight, id: i64) -> Option<String> {
     Some(String::from_utf8_lossy(&call.body).into_owned())
 }
 
+/// The body as a URL-encoded form: names and values alternating, in order.
+pub(crate) fn form(requests: &Inflight, id: i64) -> Option<Vec<String>> {
+    let call = requests.get(id)?;
+    let pairs = armature_engine::forms::url_encoded(&call.body);
+    Some(
+        pairs
+            .into_iter()
+            .flat_map(|(name, value)| [name, value])
+            .collect(),
+    )
+}
+
 /// Who sent the request, as the app's trusted proxies report it.
 pub(crate) fn client(requests: &Inflight, trust: &TrustProxy, id: i64) -> Option<ClientInfo> {
     let call = requests.get(id)?;

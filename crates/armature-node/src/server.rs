@@ -308,6 +308,13 @@ impl NativeServer {
         guard(|| request::text(&self.requests, id))
     }
 
+    /// The body as a URL-encoded form: names and values alternating, in
+    /// order (JS checked the content type).
+    #[napi]
+    pub fn form(&self, id: i64) -> Result<Option<Vec<String>>, CodedError> {
+        guard(|| request::form(&self.requests, id))
+    }
+
     /// Who sent the request, as the app's trusted proxies report it.
     #[napi]
     pub fn client(&self, id: i64) -> Result<Option<ClientInfo>, CodedError> {

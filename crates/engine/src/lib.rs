@@ -13,6 +13,7 @@ mod body;
 mod dispatch;
 mod error;
 pub mod files;
+pub mod forms;
 pub mod inlet;
 #[cfg(feature = "json")]
 pub mod json;
