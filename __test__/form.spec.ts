@@ -78,4 +78,21 @@ describe('req.form()', () => {
     client.close()
     expect(JSON.parse(text).form).toEqual({ a: ['1', '2'] })
   })
+
+  it("declared with { body: 'form' }, answers another media type 415 before the handler runs", async () => {
+    let calls = 0
+    const server = await start(App.new().route('/login', post((req) => {
+      calls++
+      return req.form()
+    }, { body: 'form' })))
+    const json = await fetch(`${server.url}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"user":"ada"}' })
+    expect(json.status).toBe(415)
+    expect(await json.json()).toMatchObject({ detail: 'this route takes application/x-www-form-urlencoded, not application/json' })
+    const none = await fetch(`${server.url}/login`, { method: 'POST' })
+    expect(none.status).toBe(415)
+    expect(calls).toBe(0)
+    const form = await fetch(`${server.url}/login`, { method: 'POST', headers: { 'content-type': 'Application/X-WWW-Form-Urlencoded; charset=UTF-8' }, body: 'user=ada' })
+    expect(await form.json()).toEqual({ user: 'ada' })
+    expect(() => post(() => 'x', { body: 'xml' as never })).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_OPTION', message: expect.stringContaining('unknown variant `xml`') as unknown }))
+  })
 })

@@ -357,7 +357,7 @@ export class App<D extends object = Record<never, never>> {
           const index = inlined.push(m.spec) - 1
           return m.keyOf ? inlineRateLimit(index, m.keyOf) : inline(index)
         })
-        const names = table.route(entry.methods, path, endpoints.length, layers, { ...properties, stream: entry.stream })
+        const names = table.route(entry.methods, path, endpoints.length, layers, { ...properties, stream: entry.stream, body: entry.body })
         endpoints.push({ names, run: compose(run, target as Handler<any, any>), stream: entry.stream })
       }
     }

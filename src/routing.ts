@@ -1,6 +1,8 @@
 import type { Request } from './request.js'
 import type { Handler, Middleware } from './types.js'
 import { refuseFeature, type AnyMiddleware } from './middleware.js'
+import type { BodyType } from './generated/middleware.js'
+import { binding } from './native.js'
 import { checkOptions, type Shape } from './options.js'
 import { HttpResponse } from './response.js'
 import { isStreamSource } from './streams.js'
@@ -28,9 +30,15 @@ export interface RouteOptions {
    * @default false
    */
   stream?: boolean
+  /**
+   * The body the route takes: `'form'` (`application/x-www-form-urlencoded`)
+   * or `'multipart'` (`multipart/form-data`). A request of another media type
+   * gets a 415 problem from the engine before the handler runs.
+   */
+  body?: BodyType
 }
 
-const ROUTE_OPTIONS: Shape<RouteOptions> = { stream: 'boolean' }
+const ROUTE_OPTIONS: Shape<RouteOptions> = { stream: 'boolean', body: 'string' }
 
 /** @internal one method entry of a `MethodRouter`. */
 export interface MethodEntry {
@@ -38,6 +46,8 @@ export interface MethodEntry {
   target: Target<any, any>
   /** The body streams to the handler (`{ stream: true }`). */
   stream: boolean
+  /** The media type the body must have (`{ body: 'form' }`). */
+  body: BodyType | undefined
 }
 
 /**
@@ -52,7 +62,8 @@ export class MethodRouter<P extends Record<string, string> = Record<string, stri
 
   #add(methods: string[] | null, target: Target<any, any>, options: RouteOptions | undefined): this {
     checkOptions('route options', options, ROUTE_OPTIONS)
-    this.entries.push({ methods, target, stream: options?.stream === true })
+    if (options?.body !== undefined) binding.checkRouteOptions({ body: options.body })
+    this.entries.push({ methods, target, stream: options?.stream === true, body: options?.body })
     return this
   }
 

@@ -159,6 +159,11 @@ header?: string,
 trustIncoming?: boolean, };
 
 /**
+ * What a route's body is, when it declares it.
+ */
+export type BodyType = "multipart" | "form";
+
+/**
  * A route's properties, as JSON.
  */
 export type RouteOptionsJson = { 
@@ -173,7 +178,11 @@ timeout?: number | string,
 /**
  * Its body goes to the handler as it arrives.
  */
-stream?: boolean, };
+stream?: boolean, 
+/**
+ * The media type its body must have: another gets 415.
+ */
+body?: BodyType, };
 
 /**
  * `Content-Security-Policy` settings.

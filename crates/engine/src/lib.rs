@@ -39,8 +39,8 @@ pub use limits::Limits;
 pub use load::LoadStats;
 pub use problem::{problem, Problem, PROBLEM_JSON};
 pub use routing::{
-    BodyLimit, Endpoint, FixedResponse, Methods, Params, Resolution, Route, RouteOptions, Router,
-    RouterBuilder, Timeout,
+    BodyLimit, BodyType, Endpoint, FixedResponse, Methods, Params, Resolution, Route, RouteOptions,
+    Router, RouterBuilder, Timeout,
 };
 pub use runtime::runtime;
 pub use server::{Handler, Server};

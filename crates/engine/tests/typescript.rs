@@ -11,6 +11,7 @@ use armature_engine::json::{
     RateLimitOptions, RequestIdOptions, RouteOptionsJson, SecurityHeadersOptions, StaticOptions,
 };
 use armature_engine::middleware::{Algorithm, Coding, CompressionLevel, Destination, LogLevel};
+use armature_engine::BodyType;
 use ts_rs::{Config, TS};
 
 fn declaration<T: TS>(cfg: &Config) -> String {
@@ -37,6 +38,7 @@ fn generated_declarations_are_current() {
         declaration::<Algorithm>(&cfg),
         declaration::<RateLimitOptions>(&cfg),
         declaration::<RequestIdOptions>(&cfg),
+        declaration::<BodyType>(&cfg),
         declaration::<RouteOptionsJson>(&cfg),
         declaration::<Csp>(&cfg),
         declaration::<Hsts>(&cfg),

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::routing::{BodyLimit, RouteOptions, Timeout};
+use crate::routing::{BodyLimit, BodyType, RouteOptions, Timeout};
 use crate::units::Amount;
 use crate::Error;
 
@@ -20,6 +20,8 @@ pub struct RouteOptionsJson {
     pub timeout: Option<Amount>,
     /// Its body goes to the handler as it arrives.
     pub stream: Option<bool>,
+    /// The media type its body must have: another gets 415.
+    pub body: Option<BodyType>,
 }
 
 impl TryFrom<RouteOptionsJson> for RouteOptions {
@@ -30,6 +32,7 @@ impl TryFrom<RouteOptionsJson> for RouteOptions {
             body_limit: json.body_limit.map(BodyLimit::try_from).transpose()?,
             timeout: json.timeout.map(Timeout::try_from).transpose()?,
             stream: json.stream.unwrap_or(false),
+            body: json.body,
         })
     }
 }

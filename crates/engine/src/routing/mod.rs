@@ -14,7 +14,7 @@ pub use endpoint::{Endpoint, FixedResponse};
 pub use matchit::Params;
 use methods::MethodTable;
 pub use methods::{Methods, Resolution};
-pub use route::{BodyLimit, Route, RouteOptions, Timeout};
+pub use route::{BodyLimit, BodyType, Route, RouteOptions, Timeout};
 
 use crate::middleware::Layers;
 use crate::Error;

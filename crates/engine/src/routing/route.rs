@@ -35,6 +35,42 @@ pub struct RouteOptions {
     /// [`crate::inlet::Inlet`], instead of being read whole first:
     /// `bodySize` does not apply (a body limit does, as bytes arrive).
     pub stream: bool,
+    /// The media type its body must have; another one gets 415 before the
+    /// handler runs.
+    pub body: Option<BodyType>,
+}
+
+/// What a route's body is, when it declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "json",
+    derive(serde::Deserialize),
+    serde(rename_all = "lowercase")
+)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum BodyType {
+    /// `multipart/form-data`.
+    Multipart,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+}
+
+impl BodyType {
+    /// Its media type.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Self::Multipart => "multipart/form-data",
+            Self::Form => "application/x-www-form-urlencoded",
+        }
+    }
+
+    /// Whether a `Content-Type` value is of this type (parameters aside).
+    pub fn accepts(self, content_type: &str) -> bool {
+        content_type
+            .split(';')
+            .next()
+            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(self.media_type()))
+    }
 }
 
 /// The largest body a route reads.

@@ -171,6 +171,21 @@ async fn answer<B: RequestBody>(
         Endpoint::Fixed(fixed) => return fixed.to_response(),
         Endpoint::External(endpoint) => *endpoint,
     };
+    if let Some(wanted) = route.options.body {
+        let given = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok());
+        if !given.is_some_and(|given| wanted.accepts(given)) {
+            let detail = format!(
+                "this route takes {}, not {}",
+                wanted.media_type(),
+                given.unwrap_or("a body without a content-type")
+            );
+            // Refused unread; `settle_body` keeps the connection in step.
+            return problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, Some(&detail), &path);
+        }
+    }
     // The route's properties replace the app's body limit and handler time.
     let streamed = route.options.stream;
     // A streamed body is never buffered: only a route's body limit holds it.
