@@ -12,7 +12,7 @@ use http::request::Parts;
 use http::{Method, Request, Response, StatusCode, Uri};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use super::send::{send, Sending};
+use super::send::{cache_control, send, Sending};
 use crate::problem::problem;
 use crate::Body;
 
@@ -73,9 +73,7 @@ impl FileAnswer {
     /// missing file is a 404 problem.
     async fn send(self, extra: HeaderMap) -> Response<Body> {
         let sending = Sending {
-            cache_control: self.max_age.and_then(|age| {
-                HeaderValue::from_str(&format!("public, max-age={}", age.as_secs())).ok()
-            }),
+            cache_control: self.max_age.map(|age| cache_control(age, false)),
             precompressed: &[],
         };
         let (path, parts) = (self.path.clone(), self.parts.clone());

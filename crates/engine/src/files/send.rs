@@ -11,7 +11,7 @@
 use std::fs::{File, Metadata};
 use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
 use futures_util::stream;
@@ -71,6 +71,17 @@ pub(crate) struct Sending<'a> {
     pub(crate) precompressed: &'a [Precompressed],
 }
 
+/// `Cache-Control: public, max-age=…` (seconds), with `immutable` when asked.
+pub(crate) fn cache_control(max_age: Duration, immutable: bool) -> HeaderValue {
+    let seconds = max_age.as_secs();
+    let value = if immutable {
+        format!("public, max-age={seconds}, immutable")
+    } else {
+        format!("public, max-age={seconds}")
+    };
+    HeaderValue::from_str(&value).expect("digits and plain words")
+}
+
 /// The file at `path` as the answer to `parts`, or `None` when it is not a
 /// regular file (missing, or a directory). A file that cannot be read is a
 /// 500 problem.
@@ -83,12 +94,14 @@ pub(crate) fn send(path: &Path, parts: &Parts, how: &Sending<'_>) -> Option<Resp
     };
     let ranged = parts.headers.contains_key(header::RANGE) && parts.method == Method::GET;
     // A range is served from the identity file, never from a sibling.
-    let (file, meta, coding) = match ranged {
-        true => (path.to_owned(), meta, None),
-        false => sibling(path, &parts.headers, how.precompressed)
-            .map_or((path.to_owned(), meta, None), |(file, meta, coding)| {
-                (file, meta, Some(coding))
-            }),
+    let found = if ranged {
+        None
+    } else {
+        sibling(path, &parts.headers, how.precompressed)
+    };
+    let (file, meta, coding) = match found {
+        Some((file, meta, coding)) => (file, meta, Some(coding)),
+        None => (path.to_owned(), meta, None),
     };
     let mut head = HeaderMap::new();
     let validators = Validators::of(&meta, coding);

@@ -12,7 +12,7 @@ use http::{Method, Response, StatusCode};
 use regex::Regex;
 
 use super::path::{resolve, Resolved};
-use super::send::{send, Precompressed, Sending};
+use super::send::{cache_control, send, Precompressed, Sending};
 use crate::problem::problem;
 use crate::{Body, Error};
 
@@ -177,26 +177,22 @@ impl StaticFiles {
     /// extensions for a name without one.
     fn answer(&self, file: &Path, parts: &Parts) -> Option<Response<Body>> {
         let sending = Sending {
-            cache_control: self.cache_control(parts.uri.path()),
+            cache_control: Some(self.cache_control(parts.uri.path())),
             precompressed: &self.config.precompressed,
         };
-        if self.inside(file) {
-            if let Some(response) = send(file, parts, &sending) {
-                return Some(response);
-            }
-        }
-        if file.extension().is_some() {
-            return None;
-        }
-        for extension in &self.config.extensions {
-            let candidate = file.with_extension(extension);
-            if self.inside(&candidate) {
-                if let Some(response) = send(&candidate, parts, &sending) {
-                    return Some(response);
-                }
-            }
-        }
-        None
+        // A name without an extension may stand for one with each of them.
+        let others = match file.extension() {
+            Some(_) => &[][..],
+            None => &self.config.extensions[..],
+        };
+        std::iter::once(file.to_owned())
+            .chain(
+                others
+                    .iter()
+                    .map(|extension| file.with_extension(extension)),
+            )
+            .filter(|candidate| self.inside(candidate))
+            .find_map(|candidate| send(&candidate, parts, &sending))
     }
 
     /// Whether `file` resolves inside the root (a symlink may lead out).
@@ -210,19 +206,13 @@ impl StaticFiles {
         }
     }
 
-    fn cache_control(&self, path: &str) -> Option<HeaderValue> {
-        let seconds = self.config.max_age.map_or(0, |age| age.as_secs());
+    fn cache_control(&self, path: &str) -> HeaderValue {
         let immutable = self
             .config
             .immutable
             .as_ref()
             .is_some_and(|pattern| pattern.is_match(path));
-        let value = if immutable {
-            format!("public, max-age={seconds}, immutable")
-        } else {
-            format!("public, max-age={seconds}")
-        };
-        HeaderValue::from_str(&value).ok()
+        cache_control(self.config.max_age.unwrap_or_default(), immutable)
     }
 }
 
