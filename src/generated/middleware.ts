@@ -106,6 +106,44 @@ destination?: Destination,
 requestIdHeader?: string, };
 
 /**
+ * The caps on a multipart body, as JSON.
+ */
+export type MultipartLimitsJson = { 
+/**
+ * The largest file part: `'100mb'` or bytes. @default '10mb'
+ */
+fileSize?: number | string, 
+/**
+ * The most file parts. @default 10
+ */
+files?: number, 
+/**
+ * The most field parts (parts without a filename). @default 100
+ */
+fields?: number, 
+/**
+ * The largest field part: `'64kb'` or bytes. @default '1mb'
+ */
+fieldSize?: number | string, 
+/**
+ * The most parts of either kind. @default 1000
+ */
+parts?: number, 
+/**
+ * The most header lines in one part, at most 32. @default 32
+ */
+headerPairs?: number, };
+
+/**
+ * Options of `req.multipart()` and `req.formData()`, as JSON.
+ */
+export type MultipartOptions = { 
+/**
+ * What the body may hold; each violation is a 413 naming its limit.
+ */
+limits?: MultipartLimitsJson, };
+
+/**
  * How `RateLimit` counts.
  */
 export type Algorithm = "slidingWindow" | "tokenBucket";

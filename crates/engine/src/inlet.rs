@@ -74,6 +74,39 @@ impl Inlet {
         Taken { chunks, end }
     }
 
+    /// The body as a stream, for a reader on engine threads (the multipart
+    /// parser): it takes the place of the handler's side, and is woken by
+    /// its own notifier.
+    pub(crate) fn into_stream(
+        self,
+    ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+        let woken = Arc::new(Notify::new());
+        let waker = woken.clone();
+        self.notify_with(Box::new(move || waker.notify_one()));
+        let start = (self, woken, VecDeque::new(), None);
+        futures_util::stream::unfold(start, |(inlet, woken, mut chunks, mut end)| async move {
+            loop {
+                if let Some(chunk) = chunks.pop_front() {
+                    return Some((Ok(chunk), (inlet, woken, chunks, end)));
+                }
+                match end {
+                    Some(Ok(())) => return None,
+                    Some(Err(why)) => {
+                        let error = std::io::Error::other(why);
+                        return Some((Err(error), (inlet, woken, chunks, Some(Ok(())))));
+                    }
+                    None => {}
+                }
+                let taken = inlet.take();
+                chunks.extend(taken.chunks);
+                end = taken.end;
+                if chunks.is_empty() && end.is_none() {
+                    woken.notified().await;
+                }
+            }
+        })
+    }
+
     /// Sets what tells the handler's side that chunks have come.
     pub fn notify_with(&self, notifier: Notifier) {
         self.shared.lock().notifier = Some(notifier);

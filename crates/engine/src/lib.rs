@@ -20,6 +20,7 @@ pub mod json;
 mod limits;
 mod load;
 pub mod middleware;
+pub mod multipart;
 pub mod pipe;
 mod problem;
 pub mod proxy;

@@ -8,7 +8,8 @@
 use armature_engine::files::{Dotfiles, Precompressed};
 use armature_engine::json::{
     CompressionOptions, CorsOptions, Csp, ETagOptions, FileOptions, Hsts, LoggerOptions,
-    RateLimitOptions, RequestIdOptions, RouteOptionsJson, SecurityHeadersOptions, StaticOptions,
+    MultipartLimitsJson, MultipartOptions, RateLimitOptions, RequestIdOptions, RouteOptionsJson,
+    SecurityHeadersOptions, StaticOptions,
 };
 use armature_engine::middleware::{Algorithm, Coding, CompressionLevel, Destination, LogLevel};
 use armature_engine::BodyType;
@@ -35,6 +36,8 @@ fn generated_declarations_are_current() {
         declaration::<LogLevel>(&cfg),
         declaration::<Destination>(&cfg),
         declaration::<LoggerOptions>(&cfg),
+        declaration::<MultipartLimitsJson>(&cfg),
+        declaration::<MultipartOptions>(&cfg),
         declaration::<Algorithm>(&cfg),
         declaration::<RateLimitOptions>(&cfg),
         declaration::<RequestIdOptions>(&cfg),

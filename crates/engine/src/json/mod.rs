@@ -7,6 +7,7 @@ mod compression;
 mod cors;
 mod etag;
 mod logger;
+mod multipart;
 mod rate_limit;
 mod request_id;
 mod route;
@@ -22,6 +23,7 @@ pub use compression::CompressionOptions;
 pub use cors::{Any, CorsOptions};
 pub use etag::ETagOptions;
 pub use logger::LoggerOptions;
+pub use multipart::{MultipartLimitsJson, MultipartOptions};
 pub use rate_limit::{KeySpec, RateLimitOptions};
 pub use request_id::RequestIdOptions;
 pub use route::RouteOptionsJson;
@@ -94,6 +96,14 @@ pub fn static_from_json(options: serde_json::Value) -> Result<crate::files::Stat
 /// one is an [`Error::is_invalid_option`] naming it.
 pub fn route_options_from_json(options: serde_json::Value) -> Result<RouteOptions, Error> {
     parse::<RouteOptionsJson>("route", options)?.try_into()
+}
+
+/// `req.multipart()`'s limits from their JSON shape ([`MultipartOptions`]);
+/// a bad one is an [`Error::is_invalid_option`] naming it.
+pub fn multipart_limits_from_json(
+    options: serde_json::Value,
+) -> Result<crate::multipart::MultipartLimits, Error> {
+    parse::<MultipartOptions>("multipart", options)?.try_into()
 }
 
 /// Reads `kind`'s options; the error names the key that is wrong
