@@ -113,6 +113,30 @@ export declare class NativeServer {
    * order (JS checked the content type).
    */
   form(id: number): Array<string> | null
+  /**
+   * Starts parsing request `id`'s multipart body with `options`
+   * (`MultipartOptions`); returns why its `Content-Type` is not usable,
+   * if it is not. JS checked the media type and that nothing read the
+   * body before.
+   */
+  multipart(id: number, options: any): PartFailure | null
+  /**
+   * The next part of request `id`'s multipart body (the rest of the
+   * current one is skipped), or why the body failed; `state[0]` says
+   * where the body stands (the codes are `multipart::next`'s).
+   */
+  partNext(id: number, state: Uint32Array): PartInfo | PartFailure | null
+  /**
+   * Takes what has come of the current part: its chunks joined, or why
+   * the body failed; `state[0]` says where the part stands.
+   */
+  partPull(id: number, state: Uint32Array): Buffer | PartFailure | null
+  /**
+   * Saves the rest of the current part to `path` from an engine task,
+   * after `prefix` (what JS took of it): a Promise of the bytes written,
+   * or of why nothing was kept at `path`.
+   */
+  partSave(id: number, path: string, overwrite: boolean, prefix?: Buffer | undefined | null): Promise<number | PartFailure>
   /** Who sent the request, as the app's trusted proxies report it. */
   client(id: number): ClientInfo | null
   /**
@@ -317,6 +341,28 @@ export interface MiddlewareSpec {
 
 /** Panics, so that a test sees `ERR_ARMATURE_PANIC` thrown. */
 export declare function panicForTest(): void
+
+/**
+ * Why a multipart body (or a save) failed: `kind` is `malformed` (400),
+ * `limit` (413, naming `limit`), `cut` (the body was cut short) or `file`
+ * (a save could not make or write its file).
+ */
+export interface PartFailure {
+  kind: string
+  limit?: string
+  detail: string
+}
+
+/** The head of one part, as `req.multipart()` yields it. */
+export interface PartInfo {
+  name: string
+  /** Set for a file, unset for a field. */
+  filename?: string
+  /** Its `Content-Type`, as sent. */
+  type?: string
+  /** Header names (lower case) and values, alternating, in the order sent. */
+  headers: Array<string>
+}
 
 /**
  * The body of a problem response JS makes (an `HttpError`, a 500), written

@@ -192,14 +192,14 @@ export class Dispatcher implements DrainSink {
       this.#streams.start(req.slot, body, () => {
         signals.delete(req.slot)
         // The answer is over: a streamed request body nobody read is let go.
-        if (req.streamed) this.native.release(req.slot)
+        if (req.holdsBody) this.native.release(req.slot)
       })
       return
     }
     req.done = true
     this.#context.signals.delete(req.slot)
     // A whole answer ends the request: what is left of a streamed body is discarded.
-    if (req.streamed) this.native.release(req.slot)
+    if (req.holdsBody) this.native.release(req.slot)
     this.#queue(req.slot, status, type, headers, body)
   }
 

@@ -36,6 +36,7 @@ export {
   type StaticOptions,
 } from './middleware.js'
 export { Request, type QueryValue } from './request.js'
+export { Part, type MultipartOptions, type MultipartLimits } from './multipart.js'
 export type { StreamSource } from './streams.js'
 export type { SseEvent } from './sse.js'
 export { HttpError, HttpResponse, type Body, type CacheControl, type FileBody, type FileOptions, type HttpErrorOptions, type ResponseInit, type SseOptions } from './response.js'

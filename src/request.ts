@@ -4,6 +4,7 @@ import { parseCookies, unsignCookie } from './cookies.js'
 import { HttpError } from './response.js'
 import { Ended, PullState } from './wire.js'
 import { Code, codedError } from './errors.js'
+import { type MultipartOptions, type Part, partError, parts } from './multipart.js'
 
 /** `accepts` (and the MIME database it loads, ~4 MiB) only once a handler negotiates. */
 let acceptsModule: typeof Accepts | undefined
@@ -113,6 +114,8 @@ export class Request<Params extends Record<string, string> = Record<string, stri
   #body: Buffer | undefined
   /** How the body was read: by a view (`body`, `text()`, `json()`) or by a parser, which takes it. */
   #reader: 'view' | 'parser' | undefined
+  /** The engine parses the body as multipart. */
+  #multipart = false
 
   /** @internal created by the engine bridge only. */
   constructor(
@@ -173,6 +176,11 @@ export class Request<Params extends Record<string, string> = Record<string, stri
    */
   accepts<T extends string>(types: readonly T[]): T | false {
     return negotiator()({ headers: { accept: this.header('accept') } } as never).type([...types]) as T | false
+  }
+
+  /** @internal the engine holds a body this request reads: let go once the answer is over. */
+  get holdsBody(): boolean {
+    return this.streamed || this.#multipart
   }
 
   /** @internal the server this request belongs to, for native middleware run inline. */
@@ -387,8 +395,7 @@ export class Request<Params extends Record<string, string> = Record<string, stri
     if (type === undefined || !/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) {
       throw new HttpError(415, `the request body must be application/x-www-form-urlencoded, not ${type ?? 'untyped'}`)
     }
-    if (this.#reader === 'view') throw bodyUsed()
-    this.#reader = 'parser'
+    this.#parser()
     const flat = this.#native.form(this.slot) ?? []
     const form = Object.create(null) as Record<string, string | string[]>
     for (let i = 0; i + 1 < flat.length; i += 2) {
@@ -398,6 +405,48 @@ export class Request<Params extends Record<string, string> = Record<string, stri
       form[name] = held === undefined ? value : Array.isArray(held) ? [...held, value] : [held, value]
     }
     return form
+  }
+
+  /**
+   * The parts of a `multipart/form-data` body, in order, parsed in Rust. On
+   * a route declared `{ stream: true }` they come from the socket as the
+   * client sends them, and the engine reads only as fast as the parts are
+   * taken; on any other route they are parsed from the body the engine
+   * read (which `limits.bodySize` caps). Read each part with `text()`,
+   * `bytes()`, `stream()` or `saveTo()` before asking for the next; a part
+   * left unread is skipped. A body over one of `options.limits` is a 413
+   * `HttpError` naming the limit in its `limit` member; a malformed one a
+   * 400; a body of another media type a 415. A parser takes the body: after
+   * it, any other reader throws `ERR_ARMATURE_BODY_USED`, and so does this
+   * after one.
+   *
+   * @example
+   * app.route('/upload', post(async (req) => {
+   *   const fields: Record<string, string> = {}
+   *   for await (const part of req.multipart({ limits: { fileSize: '100mb', files: 5 } })) {
+   *     if (part.filename) await part.saveTo(path.join(dir, randomUUID()))
+   *     else fields[part.name] = await part.text()
+   *   }
+   *   return fields
+   * }, { stream: true }))
+   */
+  multipart(options: MultipartOptions = {}): AsyncIterableIterator<Part> {
+    this.#check()
+    const type = this.header('content-type')
+    if (type === undefined || !/^multipart\/form-data\s*(;|$)/i.test(type)) {
+      throw new HttpError(415, `the request body must be multipart/form-data, not ${type ?? 'untyped'}`)
+    }
+    this.#parser()
+    const failed = this.#native.multipart(this.slot, options)
+    this.#multipart = true
+    if (failed != null) throw partError(failed)
+    return parts({ native: this.#native, id: this.slot, readers: this.#context.readers })
+  }
+
+  /** Takes the body for a parser: nothing may have read it before. */
+  #parser(): void {
+    if (this.#reader !== undefined) throw bodyUsed()
+    this.#reader = 'parser'
   }
 
   /**
@@ -424,6 +473,7 @@ export class Request<Params extends Record<string, string> = Record<string, stri
         if (body.length > 0) yield body
       })()
     }
+    this.#parser()
     return this.#chunks()
   }
 
@@ -478,7 +528,7 @@ export class Request<Params extends Record<string, string> = Record<string, stri
 
 /** What a second way of reading one body throws. */
 function bodyUsed(): Error {
-  return codedError(Code.BodyUsed, 'the request body was read another way: a parser (req.form()) takes the body, so read it with one parser, or with req.body, text() and json()')
+  return codedError(Code.BodyUsed, 'the request body was read another way: a parser (req.multipart(), formData(), form(), or stream() on a { stream: true } route) takes the body, so read it with one parser, or with req.body, text() and json()')
 }
 
 /** What `req.body` throws on a route that streams its body. */

@@ -57,10 +57,16 @@ export const enum Code {
    */
   BodyCut = 'ERR_ARMATURE_BODY_CUT',
   /**
-   * A body read by a parser (`req.form()`) and by another reader: a
+   * A body read by a parser (`req.multipart()`, `formData()`, `form()`) and by another reader: a
    * parser takes the body, so read it one way.
    */
   BodyUsed = 'ERR_ARMATURE_BODY_USED',
+  /**
+   * `part.saveTo(path)` could not make or write its file (it exists
+   * and `overwrite` is not set, a folder is missing, the disk is
+   * full); nothing is left at `path`.
+   */
+  SaveFailed = 'ERR_ARMATURE_SAVE_FAILED',
   /**
    * `testClient` got a response whose stream failed before its end
    * (over a socket the client sees the response cut short).
@@ -94,6 +100,7 @@ export const ERROR_CODES = [
   'ERR_ARMATURE_BODY_STREAMED',
   'ERR_ARMATURE_BODY_CUT',
   'ERR_ARMATURE_BODY_USED',
+  'ERR_ARMATURE_SAVE_FAILED',
   'ERR_ARMATURE_STREAM_FAILED',
   'ERR_ARMATURE_PANIC',
 ] as const satisfies readonly ErrorCode[]

@@ -14,7 +14,9 @@ use armature_engine::middleware::After;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
+use armature_engine::http::header::CONTENT_TYPE;
 use armature_engine::inlet::{Inlet, Taken};
+use armature_engine::multipart::{Parts, Source};
 use armature_engine::{problem, Batcher, Call, Ended, Slots};
 
 /// How long a tombstone outlives the report that its request ended. The
@@ -37,6 +39,8 @@ pub(crate) struct Inflight {
     /// The streamed request bodies JS may still read, by request id (a
     /// handler that answers with a stream may read on after its answer).
     inlets: HashMap<u64, Inlet>,
+    /// The multipart bodies JS is reading, by request id; kept as inlets are.
+    parts: HashMap<u64, Parts>,
     /// Bodies of requests that ended, forgotten after `GRACE` unless JS read
     /// their end first (a cut body's reason waits for the handler).
     forget: VecDeque<(Instant, u64)>,
@@ -106,12 +110,10 @@ impl Inflight {
                 break;
             }
             self.forget.pop_front();
-            if let Some(inlet) = self.inlets.remove(&id) {
-                inlet.release();
-            }
+            self.let_go(id);
         }
         for (id, why) in ended {
-            if self.inlets.contains_key(&id) {
+            if self.inlets.contains_key(&id) || self.parts.contains_key(&id) {
                 self.forget.push_back((now + GRACE, id));
             }
             if let Some(pending) = self.slots.end(id, now + GRACE, why) {
@@ -163,12 +165,46 @@ impl Inflight {
         Some(taken)
     }
 
-    /// JS is done with request `id`'s streamed body: the engine discards
-    /// the rest.
+    /// JS is done with request `id`'s streamed or multipart body: the
+    /// engine discards the rest (and a part's unfinished save).
     pub(crate) fn release(&mut self, id: i64) {
-        if let Some(inlet) = self.inlets.remove(&self::id(id)) {
+        self.let_go(self::id(id));
+    }
+
+    fn let_go(&mut self, id: u64) {
+        if let Some(inlet) = self.inlets.remove(&id) {
             inlet.release();
         }
+        self.parts.remove(&id);
+    }
+
+    /// Hands request `id`'s body to a parser: the request's id, its
+    /// `Content-Type`, and the body (its inlet, or what the engine read).
+    /// `None` for a request that ended, or a streamed body already taken.
+    pub(crate) fn body_source(&mut self, id: i64) -> Option<(u64, String, Source)> {
+        let id = self::id(id);
+        let call = &mut self.slots.get_mut(id)?.call;
+        let content_type = call
+            .headers
+            .get(CONTENT_TYPE)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+            .unwrap_or_default();
+        let source = if call.body_stream.is_some() {
+            Source::Streamed(self.inlets.remove(&id)?)
+        } else {
+            Source::Read(std::mem::take(&mut call.body))
+        };
+        Some((id, content_type, source))
+    }
+
+    /// Keeps the parser of request `id`'s body until JS lets it go.
+    pub(crate) fn keep_parts(&mut self, id: u64, parts: Parts) {
+        self.parts.insert(id, parts);
+    }
+
+    /// The parser of request `id`'s body.
+    pub(crate) fn parts(&self, id: i64) -> Option<&Parts> {
+        self.parts.get(&self::id(id))
     }
 
     /// Keeps inline middleware `index`'s response hook for request `id`.

@@ -14,6 +14,7 @@ mod inflight;
 mod inject;
 mod js_call;
 mod middleware;
+mod multipart;
 mod options;
 mod request;
 mod response;

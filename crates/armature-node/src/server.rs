@@ -21,6 +21,7 @@ use crate::inflight::{Inflight, Watch};
 use crate::inject::{self, Injected};
 use crate::js_call::{KeepAlive, Wake};
 use crate::middleware::{self, Inline};
+use crate::multipart::{self, PartFailure, PartInfo};
 use crate::options::ServerOptions;
 use crate::request::{self, ClientInfo};
 use crate::response::WholeResponse;
@@ -313,6 +314,59 @@ impl NativeServer {
     #[napi]
     pub fn form(&self, id: i64) -> Result<Option<Vec<String>>, CodedError> {
         guard(|| request::form(&self.requests, id))
+    }
+
+    /// Starts parsing request `id`'s multipart body with `options`
+    /// (`MultipartOptions`); returns why its `Content-Type` is not usable,
+    /// if it is not. JS checked the media type and that nothing read the
+    /// body before.
+    #[napi]
+    pub fn multipart(
+        &mut self,
+        id: i64,
+        options: serde_json::Value,
+    ) -> Result<Option<PartFailure>, CodedError> {
+        guard(|| multipart::start(&mut self.requests, &self.batcher, id, options))
+    }
+
+    /// The next part of request `id`'s multipart body (the rest of the
+    /// current one is skipped), or why the body failed; `state[0]` says
+    /// where the body stands (the codes are `multipart::next`'s).
+    #[napi]
+    pub fn part_next(
+        &self,
+        id: i64,
+        state: Uint32ArraySlice,
+    ) -> Result<Option<Either<PartInfo, PartFailure>>, CodedError> {
+        guard(|| multipart::next(&self.requests, id, state))
+    }
+
+    /// Takes what has come of the current part: its chunks joined, or why
+    /// the body failed; `state[0]` says where the part stands.
+    #[napi]
+    pub fn part_pull<'env>(
+        &self,
+        env: &'env Env,
+        id: i64,
+        state: Uint32ArraySlice,
+    ) -> Result<Option<Either<BufferSlice<'env>, PartFailure>>, CodedError> {
+        guard(|| multipart::pull(&self.requests, env, id, state))
+    }
+
+    /// Saves the rest of the current part to `path` from an engine task,
+    /// after `prefix` (what JS took of it): a Promise of the bytes written,
+    /// or of why nothing was kept at `path`.
+    #[napi(ts_return_type = "Promise<number | PartFailure>")]
+    pub fn part_save<'env>(
+        &self,
+        env: &'env Env,
+        id: i64,
+        path: String,
+        overwrite: bool,
+        prefix: Option<Buffer>,
+    ) -> Result<Object<'env>, CodedError> {
+        let prefix = prefix.as_deref();
+        guard(|| multipart::save(&self.requests, env, id, path, overwrite, prefix))
     }
 
     /// Who sent the request, as the app's trusted proxies report it.

@@ -455,9 +455,13 @@ error_codes! {
         /// `req.stream()` when the body was cut short: over a `BodyLimit`,
         /// slower than `bodyTimeout`, or the connection broke.
         BodyCut = "ERR_ARMATURE_BODY_CUT",
-        /// A body read by a parser (`req.form()`) and by another reader: a
+        /// A body read by a parser (`req.multipart()`, `formData()`, `form()`) and by another reader: a
         /// parser takes the body, so read it one way.
         BodyUsed = "ERR_ARMATURE_BODY_USED",
+        /// `part.saveTo(path)` could not make or write its file (it exists
+        /// and `overwrite` is not set, a folder is missing, the disk is
+        /// full); nothing is left at `path`.
+        SaveFailed = "ERR_ARMATURE_SAVE_FAILED",
         /// `testClient` got a response whose stream failed before its end
         /// (over a socket the client sees the response cut short).
         StreamFailed = "ERR_ARMATURE_STREAM_FAILED",

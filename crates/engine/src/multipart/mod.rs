@@ -10,54 +10,19 @@
 mod limits;
 mod reader;
 mod save;
+mod shared;
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use tokio::sync::Notify;
 
 use crate::inlet::{Inlet, Notifier};
 pub use limits::{Limit, MultipartLimits, MAX_HEADER_PAIRS};
-pub use save::Saved;
+pub use shared::{Failure, PartHead, SaveDone, SaveError, Saved, Source};
 
-/// Bytes of a part the handler may leave untaken before the task waits.
-const WINDOW: usize = 256 * 1024;
-
-/// Why a multipart body could not be read to its end.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Failure {
-    /// Not a multipart body the parser understands: a 400.
-    Malformed(String),
-    /// Over one of the [`MultipartLimits`]: a 413 naming it.
-    TooMuch(Limit, String),
-    /// The body itself was cut short (over the route's limit, too slow, or
-    /// the connection broke).
-    Cut(String),
-}
-
-impl Failure {
-    /// What went wrong, for the problem's `detail` or an error's message.
-    pub fn detail(&self) -> &str {
-        match self {
-            Self::Malformed(detail) | Self::TooMuch(_, detail) | Self::Cut(detail) => detail,
-        }
-    }
-}
-
-/// The head of one part.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PartHead {
-    /// The `name` of its `Content-Disposition`.
-    pub name: String,
-    /// Its `filename`: set for a file, `None` for a field.
-    pub filename: Option<String>,
-    /// Its `Content-Type`, as sent.
-    pub content_type: Option<String>,
-    /// Every header line, lower-case names, in the order sent.
-    pub headers: Vec<(String, String)>,
-}
+use shared::{SaveRequest, Shared, State};
 
 /// What [`Parts::next`] found.
 #[derive(Debug, PartialEq, Eq)]
@@ -81,70 +46,11 @@ pub struct Taken {
     pub end: Option<Result<(), Failure>>,
 }
 
-/// Where a body to parse comes from.
-pub enum Source {
-    /// A body the engine already read.
-    Read(Bytes),
-    /// A body as it arrives.
-    Streamed(Inlet),
-}
-
-/// Settles a save: the bytes written, or why none were kept.
-pub type SaveDone = Box<dyn FnOnce(Result<Saved, SaveError>) + Send>;
-
-/// Why a part was not saved.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SaveError {
-    /// The file could not be made or written (it exists, a folder is
-    /// missing, the disk is full): the body reads on.
-    File(String),
-    /// The body failed while the part was being saved.
-    Body(Failure),
-}
-
-/// A save the handler asked for, waiting for the task.
-pub(crate) struct SaveRequest {
-    path: PathBuf,
-    overwrite: bool,
-    /// Bytes of the part the handler took before, written first.
-    prefix: Bytes,
-    done: SaveDone,
-}
-
 /// The handler's end of a multipart body.
 pub struct Parts {
     shared: Arc<Shared>,
     inlet: Option<Inlet>,
     task: tokio::task::AbortHandle,
-}
-
-struct Shared {
-    state: Mutex<State>,
-    /// Wakes the task when the handler took chunks, asked for a part or a
-    /// save, or let go.
-    wake: Notify,
-}
-
-#[derive(Default)]
-struct State {
-    /// A part read and not yet handed over.
-    head: Option<PartHead>,
-    /// Chunks of the current part not yet taken.
-    chunks: VecDeque<Bytes>,
-    buffered: usize,
-    /// The current part has been read to its end.
-    part_over: bool,
-    /// The body is over: `Ok` after its last part.
-    end: Option<Result<(), Failure>>,
-    /// The handler asked for the next part.
-    next_wanted: bool,
-    /// The rest of the current part is discarded.
-    skipping: bool,
-    save: Option<SaveRequest>,
-    /// The handler found nothing and waits to be told.
-    waiting: bool,
-    notifier: Option<Notifier>,
-    released: bool,
 }
 
 impl Parts {
@@ -274,113 +180,6 @@ impl Drop for Parts {
 impl std::fmt::Debug for Parts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Parts").finish_non_exhaustive()
-    }
-}
-
-/// What woke the task.
-enum Wake {
-    /// What it waited for.
-    Go,
-    /// A save to start, with the chunks of the part not yet taken.
-    Save(SaveRequest, Vec<Bytes>),
-    /// The handler let go.
-    Released,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // A holder that panicked leaves at worst a body cut short.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Waits until `ready` holds, a save is asked for, or the handler lets go.
-    async fn wait(&self, ready: impl Fn(&State) -> bool) -> Wake {
-        loop {
-            {
-                let mut state = self.lock();
-                if state.released {
-                    return Wake::Released;
-                }
-                if let Some(save) = state.save.take() {
-                    state.buffered = 0;
-                    let queued = state.chunks.drain(..).collect();
-                    return Wake::Save(save, queued);
-                }
-                if ready(&state) {
-                    return Wake::Go;
-                }
-            }
-            self.wake.notified().await;
-        }
-    }
-
-    /// Waits for the handler to ask for the next part.
-    async fn next_wanted(&self) -> Wake {
-        self.wait(|state| state.next_wanted).await
-    }
-
-    /// Waits for the handler to make room for more of the current part.
-    async fn room(&self) -> Wake {
-        self.wait(|state| state.skipping || state.buffered < WINDOW)
-            .await
-    }
-
-    /// A part's head was read.
-    fn begin(&self, head: PartHead) {
-        let mut state = self.lock();
-        state.head = Some(head);
-        state.next_wanted = false;
-        state.skipping = false;
-        state.part_over = false;
-        self.tell(state);
-    }
-
-    /// A chunk of the current part was read.
-    fn push(&self, chunk: Bytes) {
-        let mut state = self.lock();
-        if state.skipping || chunk.is_empty() {
-            return;
-        }
-        state.buffered += chunk.len();
-        state.chunks.push_back(chunk);
-        self.tell(state);
-    }
-
-    /// The rest of the current part goes nowhere (its save failed).
-    fn skip(&self) {
-        let mut state = self.lock();
-        state.skipping = true;
-        state.chunks.clear();
-        state.buffered = 0;
-    }
-
-    /// The current part was read to its end.
-    fn end_part(&self) {
-        let mut state = self.lock();
-        state.part_over = true;
-        self.tell(state);
-    }
-
-    /// The body is over, or failed.
-    fn finish(&self, end: Result<(), Failure>) {
-        let mut state = self.lock();
-        state.end.get_or_insert(end);
-        self.tell(state);
-    }
-
-    /// Runs the notifier if the handler waits for news; outside the lock.
-    fn tell(&self, mut state: MutexGuard<'_, State>) {
-        if !std::mem::take(&mut state.waiting) {
-            return;
-        }
-        let notifier = state.notifier.take();
-        drop(state);
-        if let Some(notify) = notifier {
-            notify();
-            self.lock().notifier.get_or_insert(notify);
-        }
     }
 }
 

@@ -9,7 +9,7 @@ use multer::{Field, Multipart};
 
 use super::limits::{Limit, MultipartLimits, MAX_HEADER_PAIRS};
 use super::save::Save;
-use super::{Failure, PartHead, SaveError, Shared, Source, Wake};
+use super::shared::{Failure, PartHead, SaveError, Shared, Source, Wake};
 
 /// Reads the body until its end, a failure, or the handler lets go.
 pub(super) async fn run(

@@ -9,14 +9,7 @@ use bytes::Bytes;
 use tokio::fs::{File, OpenOptions};
 use tokio::io::AsyncWriteExt;
 
-use super::{Failure, SaveDone, SaveError, SaveRequest};
-
-/// A part saved whole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Saved {
-    /// The bytes written.
-    pub size: u64,
-}
+use super::shared::{Failure, SaveDone, SaveError, SaveRequest, Saved};
 
 /// A save under way.
 pub(super) struct Save {

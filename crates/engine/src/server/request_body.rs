@@ -10,7 +10,7 @@ use http::{header, HeaderValue, Response, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Body as HttpBody;
 
-use crate::problem::problem;
+use crate::problem::{problem, Problem};
 use crate::{Body, BoxError};
 
 /// A request body the pipeline can read: hyper's, or a complete one handed in.
@@ -131,8 +131,22 @@ impl Cut {
 
     /// The problem that answers the request: every refused body's answer,
     /// read whole or streamed, declared too large or found so.
+    /// A body over its size limit names it in a `limit` member, as the
+    /// multipart limits' 413s do, so a client can tell which one it hit.
     pub(crate) fn problem(self, path: &str) -> Response<Body> {
-        problem(self.status(), Some(&self.detail()), path)
+        let detail = self.detail();
+        let Self::TooLarge(_) = self else {
+            return problem(self.status(), Some(&detail), path);
+        };
+        let mut members = serde_json::Map::new();
+        members.insert("limit".to_owned(), "bodySize".into());
+        Problem {
+            detail: Some(&detail),
+            instance: path,
+            extensions: Some(&members),
+            ..Problem::new(self.status())
+        }
+        .response()
     }
 }
 

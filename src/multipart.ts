@@ -1,0 +1,173 @@
+import type { NativeServer, PartFailure, PartInfo } from '../index.js'
+import type { MultipartOptions } from './generated/middleware.js'
+import { HttpError } from './response.js'
+import { PullState } from './wire.js'
+import { Code, codedError } from './errors.js'
+
+export type { MultipartOptions, MultipartLimitsJson as MultipartLimits } from './generated/middleware.js'
+
+/** What the parts of one request read through: its engine and id. */
+export interface PartSource {
+  readonly native: NativeServer
+  readonly id: number
+  /** What wakes a reader waiting for the engine, by request id. */
+  readonly readers: Map<number, () => void>
+}
+
+/** Waits for the engine's next readable news of request `id`. */
+function news(source: PartSource): Promise<void> {
+  return new Promise<void>((resolve) => source.readers.set(source.id, resolve))
+}
+
+/** The error a failed body (or save) becomes: an `HttpError` where the client is to blame. */
+export function partError(failure: PartFailure): Error {
+  switch (failure.kind) {
+    case 'limit':
+      return new HttpError(413, failure.detail, { limit: failure.limit })
+    case 'malformed':
+      return new HttpError(400, failure.detail)
+    case 'cut':
+      return codedError(Code.BodyCut, `the request body was cut short: ${failure.detail}`)
+    default:
+      return codedError(Code.SaveFailed, failure.detail)
+  }
+}
+
+/** What a part read once more, or after the next part, throws. */
+function partUsed(name: string, why: string): Error {
+  return codedError(Code.BodyUsed, `the part '${name}' ${why}: read each part once, before asking for the next`)
+}
+
+/**
+ * One part of a `multipart/form-data` body, as `req.multipart()` yields it.
+ * Read it with one of `text()`, `bytes()`, `stream()` or `saveTo()`, before
+ * asking for the next part: a part left unread is skipped by the engine.
+ */
+export class Part {
+  /** The `name` of its `Content-Disposition`. */
+  readonly name: string
+  /** Its `filename`: set for a file, `undefined` for a field. */
+  readonly filename: string | undefined
+  /** Its `Content-Type` as sent, or `''` when it has none. */
+  readonly type: string
+  /** Every header of the part, by lower-case name (repeated ones joined by `, `). */
+  readonly headers: Record<string, string>
+  readonly #source: PartSource
+  /** Set once read (or left for the next part). */
+  #used: string | undefined
+
+  /** @internal made by `req.multipart()` only. */
+  constructor(source: PartSource, info: PartInfo) {
+    this.#source = source
+    this.name = info.name
+    this.filename = info.filename ?? undefined
+    this.type = info.type ?? ''
+    const headers = Object.create(null) as Record<string, string>
+    for (let i = 0; i + 1 < info.headers.length; i += 2) {
+      const name = info.headers[i] as string
+      const value = info.headers[i + 1] as string
+      headers[name] = name in headers ? `${headers[name]}, ${value}` : value
+    }
+    this.headers = headers
+  }
+
+  /** @internal the iterator moved past this part. */
+  leave(): void {
+    this.#used ??= 'was left for the next part'
+  }
+
+  #take(how: string): void {
+    if (this.#used !== undefined) throw partUsed(this.name, this.#used)
+    this.#used = `was already read (${how})`
+  }
+
+  /**
+   * The part's bytes as they arrive. The engine reads the request only as
+   * fast as this iterator takes them (256 KiB at most wait), and counts
+   * them against `fileSize` or `fieldSize`.
+   */
+  stream(): AsyncIterableIterator<Buffer> {
+    this.#take('stream()')
+    return this.#chunks()
+  }
+
+  async *#chunks(): AsyncGenerator<Buffer> {
+    const source = this.#source
+    const state = new Uint32Array(1)
+    try {
+      for (;;) {
+        const pulled = source.native.partPull(source.id, state)
+        const where = state[0] as PullState
+        if (where === PullState.Cut) throw partError(pulled as PartFailure)
+        if (where === PullState.Unknown) throw codedError(Code.BodyCut, 'the request body was cut short: the request has ended')
+        if (pulled != null) yield pulled as Buffer
+        if (where === PullState.Ended) return
+        if (pulled == null) await news(source)
+      }
+    } finally {
+      source.readers.delete(source.id)
+    }
+  }
+
+  /** The whole part as a Buffer. */
+  async bytes(): Promise<Buffer> {
+    const chunks: Buffer[] = []
+    for await (const chunk of this.stream()) chunks.push(chunk)
+    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)
+  }
+
+  /** The whole part as UTF-8 text. */
+  async text(): Promise<string> {
+    return (await this.bytes()).toString('utf8')
+  }
+
+  /**
+   * Writes the part to the file `path` from an engine thread (its bytes do
+   * not cross to JS) and resolves with the bytes written. The file must not
+   * exist, unless `{ overwrite: true }`; on any failure nothing is left at
+   * `path`: a limit (a 413 `HttpError`), a cut body
+   * (`ERR_ARMATURE_BODY_CUT`) or a file that cannot be made or written
+   * (`ERR_ARMATURE_SAVE_FAILED`).
+   *
+   * @example
+   * if (part.filename) await part.saveTo(path.join(dir, randomUUID()))
+   */
+  async saveTo(path: string, options: { overwrite?: boolean } = {}): Promise<number> {
+    this.#take('saveTo()')
+    return this.save(path, options.overwrite === true)
+  }
+
+  /** @internal saves the rest of the part after `prefix`, what was taken of it. */
+  async save(path: string, overwrite: boolean, prefix?: Buffer): Promise<number> {
+    if (typeof path !== 'string' || path === '') {
+      throw codedError(Code.InvalidOption, 'part.saveTo: path must be a non-empty string', undefined, TypeError)
+    }
+    const saved = await this.#source.native.partSave(this.#source.id, path, overwrite, prefix)
+    if (typeof saved !== 'number') throw partError(saved)
+    return saved
+  }
+}
+
+/** The parts of a request's multipart body, in order, the last one left once the next is asked for. */
+export async function* parts(source: PartSource): AsyncGenerator<Part> {
+  const state = new Uint32Array(1)
+  let current: Part | undefined
+  try {
+    for (;;) {
+      const found = source.native.partNext(source.id, state)
+      const where = state[0] as PullState
+      current?.leave()
+      if (where === PullState.Cut) throw partError(found as PartFailure)
+      if (where === PullState.Unknown) throw codedError(Code.BodyCut, 'the request body was cut short: the request has ended')
+      if (where === PullState.Ended) return
+      if (found == null) {
+        await news(source)
+        continue
+      }
+      current = new Part(source, found as PartInfo)
+      yield current
+    }
+  } finally {
+    source.readers.delete(source.id)
+  }
+}
