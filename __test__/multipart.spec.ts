@@ -1,14 +1,17 @@
 // Multipart bodies parsed in Rust: parts in order with their heads, read,
 // skipped or saved by the engine; limits as 413 problems naming the limit,
 // malformed bodies as 400, one way of reading a body; over HTTP/1.1 and /2.
+import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import http2 from 'node:http2'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { App, type MultipartOptions, post, type Request } from '@armature/core'
 import { start } from './helpers.js'
+import { tool } from './tools.js'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'armature-multipart-'))
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
@@ -194,6 +197,60 @@ describe('req.multipart()', () => {
     expect(fs.existsSync(target)).toBe(false)
   })
 
+  it('takes what curl -F sends, over HTTP/1.1 and HTTP/2', async () => {
+    const server = await start(app())
+    const file = path.join(dir, 'curl.txt')
+    fs.writeFileSync(file, 'y'.repeat(500_000))
+    const curl = tool('curl')
+    for (const version of ['--http1.1', '--http2-prior-knowledge']) {
+      for (const route of ['/buffered', '/streamed']) {
+        const { stdout } = await promisify(execFile)(curl.command, ['-sS', version, '-F', 'title=from curl', '-F', `doc=@${file};type=text/plain`, server.url + route], { env: { ...process.env, ...curl.env } })
+        expect(JSON.parse(stdout)).toEqual([
+          { name: 'title', type: '', text: 'from curl' },
+          { name: 'doc', filename: 'curl.txt', type: 'text/plain', text: 'y'.repeat(500_000) },
+        ])
+      }
+    }
+  })
+
+  it('streams a 512 MiB file to disk with flat memory', async () => {
+    const target = path.join(dir, 'large.bin')
+    const server = await start(App.new().route('/save', post(async (req) => {
+      let saved = 0
+      for await (const part of req.multipart({ limits: { fileSize: '1gb' } })) saved += await part.saveTo(target)
+      return { saved }
+    }, { stream: true })))
+    const size = 512 * 1024 * 1024
+    const head = '--B\r\nContent-Disposition: form-data; name="f"; filename="large.bin"\r\n\r\n'
+    const tail = '\r\n--B--\r\n'
+    const before = process.memoryUsage().rss
+    let peak = before
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20)
+    const socket = net.connect(server.port, '127.0.0.1')
+    const answer = new Promise<string>((resolve, reject) => {
+      let text = ''
+      socket.on('data', (chunk) => {
+        text += chunk.toString()
+        if (text.includes('}')) resolve(text)
+      })
+      socket.on('error', reject)
+    })
+    await new Promise((resolve) => socket.on('connect', resolve))
+    socket.write(`POST /save HTTP/1.1\r\nhost: x\r\ncontent-type: multipart/form-data; boundary=B\r\ncontent-length: ${head.length + size + tail.length}\r\n\r\n${head}`)
+    const chunk = Buffer.alloc(1024 * 1024, 0x61)
+    for (let sent = 0; sent < size; sent += chunk.length) {
+      if (!socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve))
+    }
+    socket.write(tail)
+    const text = await answer
+    clearInterval(sampler)
+    socket.destroy()
+    expect(text).toContain(`{"saved":${size}}`)
+    expect(fs.statSync(target).size).toBe(size)
+    fs.rmSync(target)
+    expect(peak - before).toBeLessThan(128 * 1024 * 1024)
+  })
+
   it('works over HTTP/2', async () => {
     const server = await start(app())
     const client = http2.connect(server.url)
@@ -230,3 +287,91 @@ function fields(count: number, value = 'v'): FormData {
 async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((resolve) => setTimeout(resolve, 10))
 }
+
+describe('req.formData()', () => {
+  const temps = () => fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('armature-upload-'))
+
+  const formApp = () =>
+    App.new({ limits: { bodySize: '8mb' } })
+      .onError((error) => {
+        if ((error as { status?: number }).status !== undefined) throw error
+        return { code: (error as { code?: string }).code }
+      })
+      .route('/form', post(async (req) => {
+        const form = await req.formData()
+        const out: unknown[] = []
+        for (const [name, value] of form) {
+          if (typeof value === 'string') out.push({ name, value })
+          else {
+            const bytes = Buffer.from(await value.arrayBuffer())
+            out.push({ name, file: value.name, type: value.type, size: value.size, first: bytes[0], temps: temps().length })
+          }
+        }
+        return { out, prototype: Object.getPrototypeOf({}) === Object.prototype && ({} as Record<string, unknown>).polluted === undefined }
+      }))
+      .route('/streamed', post(async (req) => (await req.formData()).getAll('tag'), { stream: true }))
+
+  it('gives fields as strings and files as Files, large ones backed by a temp file removed after the answer', async () => {
+    const server = await start(formApp())
+    const before = temps().length
+    const body = new FormData()
+    body.append('title', 'Déjà vu')
+    body.append('small', new Blob([Buffer.alloc(1000, 3)], { type: 'image/png' }), 'small.png')
+    body.append('large', new Blob([Buffer.alloc(3_000_000, 9)]), 'large.bin')
+    body.append('__proto__', 'plain')
+    const res = await fetch(`${server.url}/form`, { method: 'POST', body })
+    expect(await res.json()).toEqual({
+      out: [
+        { name: 'title', value: 'Déjà vu' },
+        { name: 'small', file: 'small.png', type: 'image/png', size: 1000, first: 3, temps: before + 1 },
+        { name: 'large', file: 'large.bin', type: 'application/octet-stream', size: 3_000_000, first: 9, temps: before + 1 },
+        { name: '__proto__', value: 'plain' },
+      ],
+      prototype: true,
+    })
+    await until(() => temps().length === before)
+  })
+
+  it('keeps repeated names in order on a streamed route', async () => {
+    const server = await start(formApp())
+    const body = new FormData()
+    for (const tag of ['a', 'b', 'c']) body.append('tag', tag)
+    const res = await fetch(`${server.url}/streamed`, { method: 'POST', body })
+    expect(await res.json()).toEqual(['a', 'b', 'c'])
+  })
+
+  it('answers a file over fileSize with a 413 problem and leaves no temp file', async () => {
+    const server = await start(formApp())
+    const before = temps().length
+    const body = new FormData()
+    body.append('large', new Blob([Buffer.alloc(11 * 1024 * 1024)]), 'large.bin')
+    const res = await fetch(`${server.url}/streamed`, { method: 'POST', body })
+    expect(res.status).toBe(413)
+    expect(await res.json()).toMatchObject({ limit: 'fileSize' })
+    await until(() => temps().length === before)
+  })
+
+  it('leaves no temp file when the client aborts mid-upload', async () => {
+    let settled: (value: unknown) => void
+    const outcome = new Promise((resolve) => (settled = resolve))
+    const server = await start(App.new().route('/form', post(async (req) => {
+      try {
+        await req.formData()
+        settled('read')
+      } catch (error) {
+        settled((error as { code?: string }).code)
+      }
+      return 'done'
+    }, { stream: true })))
+    const before = temps().length
+    const socket = net.connect(server.port, '127.0.0.1')
+    await new Promise((resolve) => socket.on('connect', resolve))
+    socket.write('POST /form HTTP/1.1\r\nhost: x\r\ncontent-type: multipart/form-data; boundary=B\r\ncontent-length: 100000000\r\n\r\n')
+    socket.write('--B\r\nContent-Disposition: form-data; name="f"; filename="a"\r\n\r\n')
+    socket.write(Buffer.alloc(3_000_000, 1))
+    await until(() => temps().length > before)
+    socket.destroy()
+    expect(await outcome).toBe('ERR_ARMATURE_BODY_CUT')
+    await until(() => temps().length === before)
+  })
+})

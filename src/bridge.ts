@@ -191,15 +191,15 @@ export class Dispatcher implements DrainSink {
       const signals = this.#context.signals
       this.#streams.start(req.slot, body, () => {
         signals.delete(req.slot)
-        // The answer is over: a streamed request body nobody read is let go.
-        if (req.holdsBody) this.native.release(req.slot)
+        // The answer is over: the body the engine holds is let go, temp files removed.
+        req.finish()
       })
       return
     }
     req.done = true
     this.#context.signals.delete(req.slot)
-    // A whole answer ends the request: what is left of a streamed body is discarded.
-    if (req.holdsBody) this.native.release(req.slot)
+    // A whole answer ends the request: what is left of its body is discarded, temp files removed.
+    req.finish()
     this.#queue(req.slot, status, type, headers, body)
   }
 

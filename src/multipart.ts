@@ -1,3 +1,7 @@
+import { randomUUID } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import type { NativeServer, PartFailure, PartInfo } from '../index.js'
 import type { MultipartOptions } from './generated/middleware.js'
 import { HttpError } from './response.js'
@@ -170,4 +174,40 @@ export async function* parts(source: PartSource): AsyncGenerator<Part> {
   } finally {
     source.readers.delete(source.id)
   }
+}
+
+/** Files up to this size stay in memory in `req.formData()`; larger ones go to the OS temp folder. */
+export const MEMORY_FILE_SIZE = 1024 * 1024
+
+/**
+ * The parts as a web `FormData`: fields as strings, files as `File`s held
+ * in memory up to `MEMORY_FILE_SIZE`, larger ones saved by the engine to a
+ * temp file and backed by it (`fs.openAsBlob`). `temp` is told of each temp
+ * file as it is made, for its removal.
+ */
+export async function formData(parts: AsyncIterable<Part>, temp: (path: string) => void): Promise<FormData> {
+  const form = new FormData()
+  for await (const part of parts) {
+    if (part.filename === undefined) {
+      form.append(part.name, await part.text())
+      continue
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    for await (const chunk of part.stream()) {
+      chunks.push(chunk)
+      size += chunk.length
+      if (size > MEMORY_FILE_SIZE) break
+    }
+    if (size <= MEMORY_FILE_SIZE) {
+      form.append(part.name, new Blob(chunks, { type: part.type }), part.filename)
+      continue
+    }
+    // The rest goes from the engine to disk; what was read goes first.
+    const file = path.join(os.tmpdir(), `armature-upload-${randomUUID()}`)
+    temp(file)
+    await part.save(file, false, Buffer.concat(chunks))
+    form.append(part.name, await fs.openAsBlob(file, { type: part.type }), part.filename)
+  }
+  return form
 }

@@ -1,10 +1,11 @@
 import type { ClientInfo, NativeServer } from '../index.js'
 import type Accepts from 'accepts'
+import fs from 'node:fs'
 import { parseCookies, unsignCookie } from './cookies.js'
 import { HttpError } from './response.js'
 import { Ended, PullState } from './wire.js'
 import { Code, codedError } from './errors.js'
-import { type MultipartOptions, type Part, partError, parts } from './multipart.js'
+import { formData, type MultipartOptions, type Part, partError, parts } from './multipart.js'
 
 /** `accepts` (and the MIME database it loads, ~4 MiB) only once a handler negotiates. */
 let acceptsModule: typeof Accepts | undefined
@@ -116,6 +117,8 @@ export class Request<Params extends Record<string, string> = Record<string, stri
   #reader: 'view' | 'parser' | undefined
   /** The engine parses the body as multipart. */
   #multipart = false
+  /** What runs once the answer is over: temp files removed. */
+  #after: (() => void)[] | undefined
 
   /** @internal created by the engine bridge only. */
   constructor(
@@ -181,6 +184,14 @@ export class Request<Params extends Record<string, string> = Record<string, stri
   /** @internal the engine holds a body this request reads: let go once the answer is over. */
   get holdsBody(): boolean {
     return this.streamed || this.#multipart
+  }
+
+  /** @internal the answer is over: the body the engine holds is let go, and temp files removed. */
+  finish(): void {
+    if (this.holdsBody) this.#native.release(this.slot)
+    const after = this.#after
+    this.#after = undefined
+    after?.forEach((run) => run())
   }
 
   /** @internal the server this request belongs to, for native middleware run inline. */
@@ -441,6 +452,36 @@ export class Request<Params extends Record<string, string> = Record<string, stri
     this.#multipart = true
     if (failed != null) throw partError(failed)
     return parts({ native: this.#native, id: this.slot, readers: this.#context.readers })
+  }
+
+  /**
+   * A `multipart/form-data` body as a web `FormData`, for small forms:
+   * fields as strings, files as `File`s, held in memory up to 1 MiB and
+   * above it saved by the engine to the OS temp folder and backed by that
+   * file. Such a `File` is valid until the response ends, when (or when the
+   * client goes away) its temp file is removed, whatever happened: read it
+   * during the request, or `saveTo` the part with `req.multipart()`
+   * instead. Limits and errors are `req.multipart()`'s, whose options it
+   * takes. Repeated names are kept in order (`getAll`).
+   *
+   * @example
+   * app.route('/form', post(async (req) => (await req.formData()).get('title')))
+   */
+  async formData(options?: MultipartOptions): Promise<FormData> {
+    const parts = this.multipart(options)
+    const temps: string[] = []
+    const removeTemps = () => {
+      for (const file of temps.splice(0)) fs.rm(file, { force: true }, () => {})
+    }
+    // A client gone, or a handler past its timeout, may never answer.
+    this.signal.addEventListener('abort', removeTemps, { once: true })
+    ;(this.#after ??= []).push(removeTemps)
+    try {
+      return await formData(parts, (file) => temps.push(file))
+    } catch (error) {
+      removeTemps()
+      throw error
+    }
   }
 
   /** Takes the body for a parser: nothing may have read it before. */
