@@ -119,7 +119,7 @@ export declare class NativeServer {
    * if it is not. JS checked the media type and that nothing read the
    * body before.
    */
-  multipart(id: number, options: any): PartFailure | null
+  multipart(id: number, options: any): PartFailure | WholeParts | null
   /**
    * The next part of request `id`'s multipart body (the rest of the
    * current one is skipped), or why the body failed; `state[0]` says
@@ -132,11 +132,22 @@ export declare class NativeServer {
    */
   partPull(id: number, state: Uint32Array): Buffer | PartFailure | null
   /**
+   * Gathers the rest of the current part, after `prefix` (what JS took
+   * of it), into one Buffer: a Promise of it, or of why the body failed.
+   */
+  partGather(id: number, prefix?: Buffer | undefined | null): Promise<Buffer | PartFailure>
+  /**
    * Saves the rest of the current part to `path` from an engine task,
    * after `prefix` (what JS took of it): a Promise of the bytes written,
    * or of why nothing was kept at `path`.
    */
   partSave(id: number, path: string, overwrite: boolean, prefix?: Buffer | undefined | null): Promise<number | PartFailure>
+  /**
+   * Saves part `index` of a body the engine parsed whole (`multipart`
+   * returned its parts) to `path` from an engine task: a Promise of the
+   * bytes written, or of why nothing was kept at `path`.
+   */
+  partSaveAt(id: number, index: number, path: string, overwrite: boolean): Promise<number | PartFailure>
   /** Who sent the request, as the app's trusted proxies report it. */
   client(id: number): ClientInfo | null
   /**
@@ -397,6 +408,27 @@ export interface ServerOptions {
  * problem responses use it; `null` for codes without one.
  */
 export declare function statusReason(status: number): string | null
+
+/**
+ * Every part of a body the engine had read, parsed at once and handed over
+ * in one crossing: no call per part.
+ */
+export interface WholeParts {
+  /**
+   * For each part: its name, its filename and type when it has them,
+   * then its header names and values.
+   */
+  strings: Array<string>
+  /**
+   * For each part, [`WHOLE_META`] numbers: flags (1: a filename, 2: a
+   * type), its header pairs, its length in `data`.
+   */
+  meta: Uint32Array
+  /** Every part's bytes, one after another. */
+  data: Buffer
+  /** Why the body failed after these parts, if it did. */
+  failure?: PartFailure
+}
 
 /**
  * A whole response as JS receives it outside the batches: from `inject`,

@@ -2,7 +2,7 @@
 // rounds interleaved, medians reported as ratios to Fastify in the same round.
 // Writes benchmark/RESULTS.md; exits non-zero when a server answers wrongly.
 //   ROUNDS=3 DURATION=5 npm run bench      (ONLY=armature,fastify and SCENARIOS=plaintext,upload64k to narrow)
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
@@ -42,13 +42,29 @@ const SCENARIOS = {
   // A 100 MiB file from disk, a few clients at a time: MB/s.
   static100m: { method: 'GET', path: '/static/file100m.bin', type: 'application/octet-stream', bytes: 100 * 1024 * 1024, connections: 4 },
 }
+// Forms: 20 small fields as multipart and as URL-encoded, and one 10 MiB file.
+const FORM_FIELDS = Array.from({ length: 20 }, (_, i) => [`f${String(i).padStart(2, '0')}`, `value ${i}`])
+const MULTIPART = 'multipart/form-data; boundary=armatureBenchBoundary'
+const part = (name, value) => `--armatureBenchBoundary\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`
+const FILE_HEAD = '--armatureBenchBoundary\r\nContent-Disposition: form-data; name="file"; filename="upload.bin"\r\nContent-Type: application/octet-stream\r\n\r\n'
+const FILE_TAIL = '\r\n--armatureBenchBoundary--\r\n'
+const FILE_BYTES = 10 * 1024 * 1024
+Object.assign(SCENARIOS, {
+  form20multi: { method: 'POST', path: '/form-multipart', body: FORM_FIELDS.map(([n, v]) => part(n, v)).join('') + '--armatureBenchBoundary--\r\n', contentType: MULTIPART, type: 'application/json', json: { count: 20, f00: 'value 0' } },
+  form20url: { method: 'POST', path: '/form-urlencoded', body: new URLSearchParams(FORM_FIELDS).toString(), contentType: 'application/x-www-form-urlencoded', type: 'application/json', json: { count: 20, f00: 'value 0' } },
+  // One 10 MiB file read into memory by the handler (Armature: part.bytes(); Fastify: part.toBuffer()): MB/s.
+  upload10m: { method: 'POST', path: '/multipart', uploadBytes: FILE_BYTES, wrap: [FILE_HEAD, FILE_TAIL], contentType: MULTIPART, type: 'text/plain', text: String(FILE_BYTES), connections: 4 },
+  // The same saved to a new file and removed (Armature: part.saveTo(); Fastify: pipeline to fs.createWriteStream).
+  save10m: { method: 'POST', path: '/multipart-save', uploadBytes: FILE_BYTES, wrap: [FILE_HEAD, FILE_TAIL], contentType: MULTIPART, type: 'text/plain', text: String(FILE_BYTES), connections: 4 },
+})
+const FORMS = ['form20multi', 'form20url', 'upload10m', 'save10m']
 const COMMON = ['plaintext', 'json', 'params', 'echo']
 const node = (file) => [process.execPath, path.join(here, 'servers', file)]
 const SERVERS = [
-  { name: 'armature', command: node('armature.mjs'), scenarios: [...COMMON, 'rust', 'middleware3', 'native5', 'upload64k', 'download', 'ingest', 'static64k', 'static100m'] },
+  { name: 'armature', command: node('armature.mjs'), scenarios: [...COMMON, 'rust', 'middleware3', 'native5', 'upload64k', 'download', 'ingest', 'static64k', 'static100m', ...FORMS] },
   { name: 'uws', command: node('uws.mjs'), scenarios: COMMON },
   { name: 'node:http', command: node('node-http.mjs'), scenarios: [...COMMON, 'download', 'ingest', 'static64k', 'static100m'] },
-  { name: 'fastify', command: node('fastify.mjs'), scenarios: [...COMMON, 'download', 'ingest', 'static64k', 'static100m'] },
+  { name: 'fastify', command: node('fastify.mjs'), scenarios: [...COMMON, 'download', 'ingest', 'static64k', 'static100m', ...FORMS] },
   { name: 'express', command: node('express.mjs'), scenarios: COMMON },
   { name: 'hono', command: node('hono.mjs'), scenarios: COMMON },
   { name: 'hyper', command: [path.join(root, 'target/release/examples/hyper_baseline')], scenarios: ['rust'] },
@@ -80,7 +96,7 @@ async function startServer(server) {
   // stderr to a file: the servers' own output (Armature's request log among it) stays off the terminal.
   const errors = openSync(path.join(luaDir, `${server.name.replace(/\W/g, '')}.stderr`), 'a')
   const child = spawn('taskset', ['-c', '0', ...server.command], {
-    env: { ...process.env, PORT: String(port), NODE_ENV: 'production', STATIC_DIR: staticDir },
+    env: { ...process.env, PORT: String(port), NODE_ENV: 'production', STATIC_DIR: staticDir, SAVE_DIR: saveDir },
     stdio: ['ignore', 'pipe', errors],
   })
   closeSync(errors)
@@ -100,7 +116,8 @@ async function stopServer({ child }) {
 /** One request on a fresh connection: wrk runs synchronously, so pooled sockets would go stale. */
 function request(port, s) {
   return new Promise((resolve, reject) => {
-    const body = s.uploadBytes ? Buffer.alloc(s.uploadBytes, 'u') : s.body
+    const upload = s.uploadBytes ? Buffer.alloc(s.uploadBytes, 'u') : undefined
+    const body = upload && s.wrap ? Buffer.concat([Buffer.from(s.wrap[0]), upload, Buffer.from(s.wrap[1])]) : upload ?? s.body
     const headers = body ? { 'content-type': s.contentType ?? 'application/json', 'content-length': Buffer.byteLength(body) } : {}
     const req = http.request({ host: '127.0.0.1', port, method: s.method, path: s.path, agent: false, headers }, (res) => {
       let text = ''
@@ -141,6 +158,23 @@ const staticDir = path.join(luaDir, 'static')
 mkdirSync(staticDir)
 writeFileSync(path.join(staticDir, 'file64k.bin'), Buffer.alloc(64 * 1024, 's'))
 writeFileSync(path.join(staticDir, 'file100m.bin'), Buffer.alloc(100 * 1024 * 1024, 'S'))
+// Where the save10m scenario's uploads go (each removed once saved).
+const saveDir = path.join(luaDir, 'saved')
+mkdirSync(saveDir)
+
+/** The disk's own write speed where uploads are saved, by dd: to the page cache as saves go, and synced. */
+function ddSpeed() {
+  const target = path.join(saveDir, 'dd.bin')
+  const speed = (flags) => {
+    const out = spawnSync('dd', ['if=/dev/zero', `of=${target}`, 'bs=1M', 'count=512', ...flags], { encoding: 'utf8' }).stderr
+    return /, ([\d.]+ [GMk]?B\/s)/.exec(out)?.[1] ?? '?'
+  }
+  try {
+    return `dd 512 MiB: ${speed([])} to the page cache, ${speed(['conv=fdatasync'])} synced`
+  } finally {
+    execFileSync('rm', ['-f', target])
+  }
+}
 /** User + system CPU time of process `pid` (all its threads) so far, in µs. */
 function cpuMicros(pid) {
   // Fields 14 and 15 of /proc/<pid>/stat, counted after the command name's closing parenthesis.
@@ -154,7 +188,9 @@ function wrk(port, scenario, seconds, pid) {
   const args = ['-c', '1', 'wrk', '-t1', `-c${s.connections ?? CONNECTIONS}`, `-d${seconds}s`, '--latency']
   if (s.method === 'POST') {
     const script = path.join(luaDir, `${scenario}.lua`)
-    const body = s.uploadBytes ? `string.rep("u", ${s.uploadBytes})` : `[[${s.body}]]`
+    // JSON's string escapes are Lua's too (\r\n included, which a Lua long string would rewrite).
+    const upload = `string.rep("u", ${s.uploadBytes})`
+    const body = s.uploadBytes ? (s.wrap ? `${JSON.stringify(s.wrap[0])} .. ${upload} .. ${JSON.stringify(s.wrap[1])}` : upload) : JSON.stringify(s.body)
     writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${body}\nwrk.headers["Content-Type"] = "${s.contentType ?? 'application/json'}"\n`)
     args.push('-s', script)
   }
@@ -261,7 +297,8 @@ function writeResults(results, rss, wrong) {
     'Ratios are to Fastify measured in the same round (median of the per-round ratios); Armature-only rows say what they compare with.',
     "CPU µs/req is the server process's user + system time (all threads, from `/proc/<pid>/stat`) over the timed run, divided by the requests answered: unlike req/s it does not depend on whether wrk saturates.",
     '',
-    `Versions: fastify ${version('fastify')}, express ${version('express')}, hono ${version('hono')} (@hono/node-server ${version('@hono/node-server')}), uWebSockets.js ${version('@trufflesuite/uws-js-unofficial')}.`,
+    `Versions: fastify ${version('fastify')} (@fastify/static ${version('@fastify/static')}, @fastify/multipart ${version('@fastify/multipart')}, @fastify/formbody ${version('@fastify/formbody')}), express ${version('express')}, hono ${version('hono')} (@hono/node-server ${version('@hono/node-server')}), uWebSockets.js ${version('@trufflesuite/uws-js-unofficial')}.`,
+    ...(SERVERS.some((server) => server.scenarios.includes('save10m')) ? ['', `save10m writes where the OS temp folder is; ${ddSpeed()}.`] : []),
     '',
     '| server | scenario | req/s | × Fastify | p99 ms | CPU µs/req |',
     '|---|---|---:|---:|---:|---:|',

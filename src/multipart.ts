@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { NativeServer, PartFailure, PartInfo } from '../index.js'
+import type { NativeServer, PartFailure, PartInfo, WholeParts } from '../index.js'
 import type { MultipartOptions } from './generated/middleware.js'
 import { HttpError } from './response.js'
 import { PullState } from './wire.js'
@@ -37,6 +37,19 @@ export function partError(failure: PartFailure): Error {
   }
 }
 
+/** Takes what has come of the current part; `state[0]` says whether more will. Throws for a failed body. */
+function pull(source: PartSource, state: Uint32Array): Buffer | undefined {
+  const pulled = source.native.partPull(source.id, state)
+  const where = state[0] as PullState
+  if (where === PullState.Cut) throw partError(pulled as PartFailure)
+  if (where === PullState.Unknown) throw ended()
+  return (pulled as Buffer | null) ?? undefined
+}
+
+function ended(): Error {
+  return codedError(Code.BodyCut, 'the request body was cut short: the request has ended')
+}
+
 /** What a part read once more, or after the next part, throws. */
 function partUsed(name: string, why: string): Error {
   return codedError(Code.BodyUsed, `the part '${name}' ${why}: read each part once, before asking for the next`)
@@ -54,25 +67,38 @@ export class Part {
   readonly filename: string | undefined
   /** Its `Content-Type` as sent, or `''` when it has none. */
   readonly type: string
-  /** Every header of the part, by lower-case name (repeated ones joined by `, `). */
-  readonly headers: Record<string, string>
   readonly #source: PartSource
+  /** Header names and values, alternating, as sent. */
+  readonly #headerList: readonly string[]
+  #headers: Record<string, string> | undefined
+  /** A part of a body the engine had read whole: its bytes, and its index there. */
+  readonly #held: { data: Buffer; index: number } | undefined
   /** Set once read (or left for the next part). */
   #used: string | undefined
 
   /** @internal made by `req.multipart()` only. */
-  constructor(source: PartSource, info: PartInfo) {
+  constructor(source: PartSource, info: PartInfo, held?: { data: Buffer; index: number }) {
     this.#source = source
     this.name = info.name
     this.filename = info.filename ?? undefined
     this.type = info.type ?? ''
-    const headers = Object.create(null) as Record<string, string>
-    for (let i = 0; i + 1 < info.headers.length; i += 2) {
-      const name = info.headers[i] as string
-      const value = info.headers[i + 1] as string
-      headers[name] = name in headers ? `${headers[name]}, ${value}` : value
+    this.#headerList = info.headers
+    this.#held = held
+  }
+
+  /** Every header of the part, by lower-case name (repeated ones joined by `, `). */
+  get headers(): Record<string, string> {
+    if (this.#headers === undefined) {
+      const headers = Object.create(null) as Record<string, string>
+      const list = this.#headerList
+      for (let i = 0; i + 1 < list.length; i += 2) {
+        const name = list[i] as string
+        const value = list[i + 1] as string
+        headers[name] = name in headers ? `${headers[name]}, ${value}` : value
+      }
+      this.#headers = headers
     }
-    this.headers = headers
+    return this.#headers
   }
 
   /** @internal the iterator moved past this part. */
@@ -96,28 +122,39 @@ export class Part {
   }
 
   async *#chunks(): AsyncGenerator<Buffer> {
+    if (this.#held !== undefined) {
+      if (this.#held.data.length > 0) yield this.#held.data
+      return
+    }
     const source = this.#source
     const state = new Uint32Array(1)
     try {
       for (;;) {
-        const pulled = source.native.partPull(source.id, state)
-        const where = state[0] as PullState
-        if (where === PullState.Cut) throw partError(pulled as PartFailure)
-        if (where === PullState.Unknown) throw codedError(Code.BodyCut, 'the request body was cut short: the request has ended')
-        if (pulled != null) yield pulled as Buffer
-        if (where === PullState.Ended) return
-        if (pulled == null) await news(source)
+        const pulled = pull(source, state)
+        if (pulled !== undefined) yield pulled
+        if (state[0] === PullState.Ended) return
+        if (pulled === undefined) await news(source)
       }
     } finally {
       source.readers.delete(source.id)
     }
   }
 
-  /** The whole part as a Buffer. */
+  /**
+   * The whole part as a Buffer. What has not come yet is gathered by the
+   * engine and handed over in one piece, capped by `fileSize` or
+   * `fieldSize`.
+   */
   async bytes(): Promise<Buffer> {
-    const chunks: Buffer[] = []
-    for await (const chunk of this.stream()) chunks.push(chunk)
-    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)
+    this.#take('bytes()')
+    if (this.#held !== undefined) return this.#held.data
+    const source = this.#source
+    const state = new Uint32Array(1)
+    const pulled = pull(source, state)
+    if (state[0] === PullState.Ended) return pulled ?? Buffer.alloc(0)
+    const gathered = await source.native.partGather(source.id, pulled)
+    if (!Buffer.isBuffer(gathered)) throw partError(gathered)
+    return gathered
   }
 
   /** The whole part as UTF-8 text. */
@@ -146,14 +183,39 @@ export class Part {
     if (typeof path !== 'string' || path === '') {
       throw codedError(Code.InvalidOption, 'part.saveTo: path must be a non-empty string', undefined, TypeError)
     }
-    const saved = await this.#source.native.partSave(this.#source.id, path, overwrite, prefix)
+    const { native, id } = this.#source
+    const held = this.#held
+    const saved = await (held === undefined ? native.partSave(id, path, overwrite, prefix) : native.partSaveAt(id, held.index, path, overwrite))
     if (typeof saved !== 'number') throw partError(saved)
     return saved
   }
 }
 
+/** The parts of a body the engine had read, parsed whole: no call into the engine per part. */
+async function* heldParts(source: PartSource, whole: WholeParts): AsyncGenerator<Part> {
+  const { strings, meta, data } = whole
+  let at = 0
+  let offset = 0
+  let current: Part | undefined
+  for (let index = 0; index * 3 < meta.length; index++) {
+    const flags = meta[index * 3] as number
+    const pairs = meta[index * 3 + 1] as number
+    const length = meta[index * 3 + 2] as number
+    const name = strings[at++] as string
+    const filename = flags & 1 ? strings[at++] : undefined
+    const type = flags & 2 ? strings[at++] : undefined
+    const headers = strings.slice(at, (at += pairs * 2))
+    current?.leave()
+    current = new Part(source, { name, filename, type, headers }, { data: data.subarray(offset, (offset += length)), index })
+    yield current
+  }
+  current?.leave()
+  if (whole.failure != null) throw partError(whole.failure)
+}
+
 /** The parts of a request's multipart body, in order, the last one left once the next is asked for. */
-export async function* parts(source: PartSource): AsyncGenerator<Part> {
+export async function* parts(source: PartSource, whole?: WholeParts): AsyncGenerator<Part> {
+  if (whole !== undefined) return yield* heldParts(source, whole)
   const state = new Uint32Array(1)
   let current: Part | undefined
   try {
@@ -162,7 +224,7 @@ export async function* parts(source: PartSource): AsyncGenerator<Part> {
       const where = state[0] as PullState
       current?.leave()
       if (where === PullState.Cut) throw partError(found as PartFailure)
-      if (where === PullState.Unknown) throw codedError(Code.BodyCut, 'the request body was cut short: the request has ended')
+      if (where === PullState.Unknown) throw ended()
       if (where === PullState.Ended) return
       if (found == null) {
         await news(source)

@@ -448,10 +448,10 @@ export class Request<Params extends Record<string, string> = Record<string, stri
       throw new HttpError(415, `the request body must be multipart/form-data, not ${type ?? 'untyped'}`)
     }
     this.#parser()
-    const failed = this.#native.multipart(this.slot, options)
+    const started = this.#native.multipart(this.slot, options)
     this.#multipart = true
-    if (failed != null) throw partError(failed)
-    return parts({ native: this.#native, id: this.slot, readers: this.#context.readers })
+    if (started != null && !('strings' in started)) throw partError(started)
+    return parts({ native: this.#native, id: this.slot, readers: this.#context.readers }, started ?? undefined)
   }
 
   /**

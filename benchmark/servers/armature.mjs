@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto'
+import { unlink } from 'node:fs/promises'
+import path from 'node:path'
 import { download, DOWNLOAD_BYTES } from './download.mjs'
 import { App, Compression, Cors, HttpResponse, Logger, RequestId, SecurityHeaders, Static, get, post, scope } from '@armature/core'
 
@@ -19,6 +22,29 @@ const app = App.new()
   }, { stream: true }))
   .route('/upload', post(async (req) => HttpResponse.text(String(req.body.length))))
   .route('/rust', get(HttpResponse.text('Hello, World!')))
+  .route('/form-urlencoded', post(async (req) => {
+    const form = req.form()
+    return { count: Object.keys(form).length, f00: form.f00 }
+  }))
+  .route('/form-multipart', post(async (req) => {
+    const fields = {}
+    for await (const part of req.multipart()) fields[part.name] = await part.text()
+    return { count: Object.keys(fields).length, f00: fields.f00 }
+  }))
+  .route('/multipart', post(async (req) => {
+    let bytes = 0
+    for await (const part of req.multipart({ limits: { fileSize: '20mb' } })) bytes += (await part.bytes()).length
+    return HttpResponse.text(String(bytes))
+  }, { stream: true }))
+  .route('/multipart-save', post(async (req) => {
+    let bytes = 0
+    for await (const part of req.multipart({ limits: { fileSize: '20mb' } })) {
+      const file = path.join(process.env.SAVE_DIR, randomUUID())
+      bytes += await part.saveTo(file)
+      await unlink(file)
+    }
+    return HttpResponse.text(String(bytes))
+  }, { stream: true }))
   .wrap(Static.new(process.env.STATIC_DIR, { prefix: '/static' }))
   .service(scope('/mw').wrap(pass('a')).wrap(pass('b')).wrap(pass('c')).route('/', get(async () => HttpResponse.text('Hello, World!'))))
   // The day-one native stack; the request log goes to stderr, which the harness keeps in a file.

@@ -3,10 +3,12 @@
 //! writing of saved parts all run on engine threads.
 
 use armature_engine::json::multipart_limits_from_json;
-use armature_engine::multipart::{Failure, Next, Parts, SaveError, Saved};
+use armature_engine::multipart::{Failure, Next, Parts, SaveError, Saved, Whole};
 use armature_engine::{Batcher, Bytes};
 use armature_wire::PullState;
-use napi::bindgen_prelude::{BufferSlice, Either, Env, Object, Uint32ArraySlice};
+use napi::bindgen_prelude::{
+    Buffer, BufferSlice, Either, Env, Object, Uint32Array, Uint32ArraySlice,
+};
 use napi_derive::napi;
 use std::sync::Arc;
 
@@ -52,15 +54,66 @@ impl From<Failure> for PartFailure {
     }
 }
 
+/// Every part of a body the engine had read, parsed at once and handed over
+/// in one crossing: no call per part.
+#[napi(object)]
+pub struct WholeParts {
+    /// For each part: its name, its filename and type when it has them,
+    /// then its header names and values.
+    pub strings: Vec<String>,
+    /// For each part, [`WHOLE_META`] numbers: flags (1: a filename, 2: a
+    /// type), its header pairs, its length in `data`.
+    pub meta: Uint32Array,
+    /// Every part's bytes, one after another.
+    pub data: Buffer,
+    /// Why the body failed after these parts, if it did.
+    pub failure: Option<PartFailure>,
+}
+
+/// The numbers [`WholeParts::meta`] holds per part.
+const WHOLE_META: usize = 3;
+
+impl From<&Whole> for WholeParts {
+    fn from(whole: &Whole) -> Self {
+        let mut strings = Vec::new();
+        let mut meta = Vec::with_capacity(whole.parts.len() * WHOLE_META);
+        let size = whole.parts.iter().map(|(_, bytes)| bytes.len()).sum();
+        let mut data = Vec::with_capacity(size);
+        for (head, bytes) in &whole.parts {
+            strings.push(head.name.clone());
+            strings.extend(head.filename.iter().cloned());
+            strings.extend(head.content_type.iter().cloned());
+            for (name, value) in &head.headers {
+                strings.push(name.clone());
+                strings.push(value.clone());
+            }
+            let flags =
+                u32::from(head.filename.is_some()) | u32::from(head.content_type.is_some()) << 1;
+            // A body the engine read whole is far below 4 GiB (bodySize).
+            let length = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+            let pairs = u32::try_from(head.headers.len()).unwrap_or(u32::MAX);
+            meta.extend([flags, pairs, length]);
+            data.extend_from_slice(bytes);
+        }
+        Self {
+            strings,
+            meta: meta.into(),
+            data: data.into(),
+            failure: whole.end.clone().err().map(Into::into),
+        }
+    }
+}
+
 /// Starts parsing request `id`'s body with `options` (`MultipartOptions`):
-/// `None` once started (or for a request that has ended), or why its
-/// `Content-Type` is not usable.
+/// the parts at once for a body the engine had read, `None` for one read as
+/// it arrives (or a request that has ended), or why its `Content-Type` is
+/// not usable.
 pub(crate) fn start(
     requests: &mut Inflight,
     batcher: &Arc<Batcher>,
     id: i64,
     options: serde_json::Value,
-) -> Result<Option<PartFailure>, CodedError> {
+) -> Result<Option<Either<PartFailure, WholeParts>>, CodedError> {
     let limits = multipart_limits_from_json(options).map_err(coded)?;
     let Some((slot, content_type, source)) = requests.body_source(id) else {
         return Ok(None);
@@ -71,10 +124,11 @@ pub(crate) fn start(
     let _runtime = crate::runtime::runtime(None).map_err(internal)?.enter();
     match Parts::start(source, &content_type, limits, notifier) {
         Ok(parts) => {
+            let whole = parts.whole().map(WholeParts::from);
             requests.keep_parts(slot, parts);
-            Ok(None)
+            Ok(whole.map(Either::B))
         }
-        Err(failure) => Ok(Some(failure.into())),
+        Err(failure) => Ok(Some(Either::A(failure.into()))),
     }
 }
 
@@ -149,6 +203,32 @@ pub(crate) fn pull<'env>(
     Ok(Some(Either::A(chunk)))
 }
 
+/// Gathers the rest of the current part, after `prefix`, into one Buffer:
+/// a Promise of it (the engine's bytes, handed over without a copy), or of
+/// why the body failed.
+pub(crate) fn gather<'env>(
+    requests: &Inflight,
+    env: &'env Env,
+    id: i64,
+    prefix: Option<&[u8]>,
+) -> napi::Result<Object<'env>> {
+    let (promised, promise) = Promised::<Either<Buffer, PartFailure>>::new(env)?;
+    let settle = move |gathered: Result<Vec<u8>, Failure>| {
+        promised.resolve(match gathered {
+            Ok(bytes) => Either::A(bytes.into()),
+            Err(failure) => Either::B(failure.into()),
+        });
+    };
+    match requests.parts(id) {
+        Some(parts) => {
+            let prefix = prefix.map(Bytes::copy_from_slice).unwrap_or_default();
+            parts.gather(prefix, Box::new(settle));
+        }
+        None => settle(Err(Failure::Cut("the request has ended".to_owned()))),
+    }
+    Ok(promise)
+}
+
 /// Saves the rest of the current part to `path`, after `prefix`: a Promise
 /// of the bytes written, or of why nothing was kept there.
 pub(crate) fn save<'env>(
@@ -157,7 +237,7 @@ pub(crate) fn save<'env>(
     id: i64,
     path: String,
     overwrite: bool,
-    prefix: Option<&[u8]>,
+    from: SaveFrom<'_>,
 ) -> napi::Result<Object<'env>> {
     let (promised, promise) = Promised::<Either<f64, PartFailure>>::new(env)?;
     let settle = move |saved: Result<Saved, SaveError>| {
@@ -173,14 +253,25 @@ pub(crate) fn save<'env>(
             }),
         });
     };
-    match requests.parts(id) {
-        Some(parts) => {
+    match (requests.parts(id), from) {
+        (Some(parts), SaveFrom::Current(prefix)) => {
             let prefix = prefix.map(Bytes::copy_from_slice).unwrap_or_default();
             parts.save(path.into(), overwrite, prefix, Box::new(settle));
         }
-        None => settle(Err(SaveError::Body(Failure::Cut(
+        (Some(parts), SaveFrom::Whole(index)) => {
+            parts.save_part(index, path.into(), overwrite, Box::new(settle));
+        }
+        (None, _) => settle(Err(SaveError::Body(Failure::Cut(
             "the request has ended".to_owned(),
         )))),
     }
     Ok(promise)
+}
+
+/// Which part a save writes.
+pub(crate) enum SaveFrom<'a> {
+    /// The current part of a body read as it arrives, after what JS took.
+    Current(Option<&'a [u8]>),
+    /// Part `index` of a body parsed whole.
+    Whole(usize),
 }

@@ -21,7 +21,7 @@ use crate::inflight::{Inflight, Watch};
 use crate::inject::{self, Injected};
 use crate::js_call::{KeepAlive, Wake};
 use crate::middleware::{self, Inline};
-use crate::multipart::{self, PartFailure, PartInfo};
+use crate::multipart::{self, PartFailure, PartInfo, SaveFrom, WholeParts};
 use crate::options::ServerOptions;
 use crate::request::{self, ClientInfo};
 use crate::response::WholeResponse;
@@ -325,7 +325,7 @@ impl NativeServer {
         &mut self,
         id: i64,
         options: serde_json::Value,
-    ) -> Result<Option<PartFailure>, CodedError> {
+    ) -> Result<Option<Either<PartFailure, WholeParts>>, CodedError> {
         guard(|| multipart::start(&mut self.requests, &self.batcher, id, options))
     }
 
@@ -353,6 +353,19 @@ impl NativeServer {
         guard(|| multipart::pull(&self.requests, env, id, state))
     }
 
+    /// Gathers the rest of the current part, after `prefix` (what JS took
+    /// of it), into one Buffer: a Promise of it, or of why the body failed.
+    #[napi(ts_return_type = "Promise<Buffer | PartFailure>")]
+    pub fn part_gather<'env>(
+        &self,
+        env: &'env Env,
+        id: i64,
+        prefix: Option<Buffer>,
+    ) -> Result<Object<'env>, CodedError> {
+        let prefix = prefix.as_deref();
+        guard(|| multipart::gather(&self.requests, env, id, prefix))
+    }
+
     /// Saves the rest of the current part to `path` from an engine task,
     /// after `prefix` (what JS took of it): a Promise of the bytes written,
     /// or of why nothing was kept at `path`.
@@ -365,8 +378,24 @@ impl NativeServer {
         overwrite: bool,
         prefix: Option<Buffer>,
     ) -> Result<Object<'env>, CodedError> {
-        let prefix = prefix.as_deref();
-        guard(|| multipart::save(&self.requests, env, id, path, overwrite, prefix))
+        let from = SaveFrom::Current(prefix.as_deref());
+        guard(|| multipart::save(&self.requests, env, id, path, overwrite, from))
+    }
+
+    /// Saves part `index` of a body the engine parsed whole (`multipart`
+    /// returned its parts) to `path` from an engine task: a Promise of the
+    /// bytes written, or of why nothing was kept at `path`.
+    #[napi(ts_return_type = "Promise<number | PartFailure>")]
+    pub fn part_save_at<'env>(
+        &self,
+        env: &'env Env,
+        id: i64,
+        index: u32,
+        path: String,
+        overwrite: bool,
+    ) -> Result<Object<'env>, CodedError> {
+        let from = SaveFrom::Whole(index as usize);
+        guard(|| multipart::save(&self.requests, env, id, path, overwrite, from))
     }
 
     /// Who sent the request, as the app's trusted proxies report it.

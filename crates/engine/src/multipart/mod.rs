@@ -20,9 +20,10 @@ use tokio::sync::Notify;
 
 use crate::inlet::{Inlet, Notifier};
 pub use limits::{Limit, MultipartLimits, MAX_HEADER_PAIRS};
-pub use shared::{Failure, PartHead, SaveDone, SaveError, Saved, Source};
+pub use shared::{Failure, GatherDone, PartHead, SaveDone, SaveError, Saved, Source, Whole};
 
-use shared::{SaveRequest, Shared, State};
+use save::Sink;
+use shared::{SaveRequest, Shared, State, Target};
 
 /// What [`Parts::next`] found.
 #[derive(Debug, PartialEq, Eq)]
@@ -50,7 +51,12 @@ pub struct Taken {
 pub struct Parts {
     shared: Arc<Shared>,
     inlet: Option<Inlet>,
-    task: tokio::task::AbortHandle,
+    /// The task reading the body; `None` for a body parsed whole at the start.
+    task: Option<tokio::task::AbortHandle>,
+    /// Where saves of a body parsed whole run.
+    runtime: tokio::runtime::Handle,
+    /// A body already read is parsed whole at the start.
+    whole: Option<Whole>,
 }
 
 impl Parts {
@@ -75,15 +81,29 @@ impl Parts {
             }),
             wake: Notify::new(),
         });
-        let inlet = match &source {
-            Source::Streamed(inlet) => Some(inlet.clone()),
-            Source::Read(_) => None,
+        let runtime = tokio::runtime::Handle::current();
+        let (source, inlet) = match source {
+            Source::Read(body) => match reader::whole(body.clone(), boundary.clone(), limits) {
+                Some(whole) => {
+                    return Ok(Self {
+                        shared,
+                        inlet: None,
+                        task: None,
+                        runtime,
+                        whole: Some(whole),
+                    });
+                }
+                None => (Source::Read(body), None),
+            },
+            Source::Streamed(inlet) => (Source::Streamed(inlet.clone()), Some(inlet)),
         };
-        let task = tokio::spawn(reader::run(source, boundary, limits, shared.clone()));
+        let task = runtime.spawn(reader::run(source, boundary, limits, shared.clone()));
         Ok(Self {
             shared,
             inlet,
-            task: task.abort_handle(),
+            task: Some(task.abort_handle()),
+            runtime,
+            whole: None,
         })
     }
 
@@ -93,6 +113,22 @@ impl Parts {
         let mut state = self.shared.lock();
         if let Some(head) = state.head.take() {
             return Next::Part(head);
+        }
+        if let Some(whole) = &self.whole {
+            state.chunks.clear();
+            match whole.parts.get(state.cursor) {
+                Some((head, bytes)) => {
+                    state.cursor += 1;
+                    state
+                        .chunks
+                        .extend((!bytes.is_empty()).then(|| bytes.clone()));
+                    state.part_over = true;
+                    return Next::Part(head.clone());
+                }
+                None => {
+                    state.end.get_or_insert_with(|| whole.end.clone());
+                }
+            }
         }
         match &state.end {
             Some(Ok(())) => return Next::End,
@@ -136,24 +172,79 @@ impl Parts {
     /// is written, or was not. An existing file is kept, and the save
     /// fails, unless `overwrite`.
     pub fn save(&self, path: PathBuf, overwrite: bool, prefix: Bytes, done: SaveDone) {
+        let target = Target::File {
+            path,
+            overwrite,
+            done,
+        };
+        self.send(SaveRequest { prefix, target });
+    }
+
+    /// Gathers the rest of the current part, after `prefix`, into one
+    /// buffer that `done` gets once the part is over: for a handler that
+    /// wants the part whole, one crossing instead of one per window.
+    pub fn gather(&self, prefix: Bytes, done: GatherDone) {
+        self.send(SaveRequest {
+            prefix,
+            target: Target::Memory(done),
+        });
+    }
+
+    /// The parts of a body parsed whole at the start (one already read),
+    /// for a caller that takes them all at once rather than through
+    /// [`Parts::next`]; `None` for a body read as it arrives.
+    pub fn whole(&self) -> Option<&Whole> {
+        self.whole.as_ref()
+    }
+
+    /// Saves part `index` of a body parsed whole, as [`Parts::save`] does.
+    pub fn save_part(&self, index: usize, path: PathBuf, overwrite: bool, done: SaveDone) {
+        let Some((_, bytes)) = self.whole.as_ref().and_then(|whole| whole.parts.get(index)) else {
+            return done(Err(SaveError::File(format!(
+                "the body has no part {index}"
+            ))));
+        };
+        let target = Target::File {
+            path,
+            overwrite,
+            done,
+        };
+        let request = SaveRequest {
+            prefix: bytes.clone(),
+            target,
+        };
+        self.runtime.spawn(async move {
+            if let Some(sink) = Sink::open(request, &[]).await {
+                sink.finish().await;
+            }
+        });
+    }
+
+    fn send(&self, request: SaveRequest) {
         let mut state = self.shared.lock();
         let refused = match &state.end {
             Some(Err(failure)) => Some(SaveError::Body(failure.clone())),
-            _ if state.next_wanted || state.released => Some(SaveError::File(
-                "the part was left before it was saved".to_owned(),
-            )),
+            _ if state.next_wanted || state.released || state.save.is_some() => Some(
+                SaveError::File("the part was left, or is already being saved".to_owned()),
+            ),
             _ => None,
         };
         if let Some(refused) = refused {
             drop(state);
-            return done(Err(refused));
+            return request.refuse(refused);
         }
-        state.save = Some(SaveRequest {
-            path,
-            overwrite,
-            prefix,
-            done,
-        });
+        if self.task.is_none() {
+            // Parsed whole: the part is all here, and no task reads on.
+            let queued: Vec<Bytes> = state.chunks.drain(..).collect();
+            drop(state);
+            self.runtime.spawn(async move {
+                if let Some(sink) = Sink::open(request, &queued).await {
+                    sink.finish().await;
+                }
+            });
+            return;
+        }
+        state.save = Some(request);
         drop(state);
         self.shared.wake.notify_one();
     }
@@ -173,7 +264,9 @@ impl Drop for Parts {
     fn drop(&mut self) {
         self.release();
         // The task's drop removes a file it was saving.
-        self.task.abort();
+        if let Some(task) = &self.task {
+            task.abort();
+        }
     }
 }
 

@@ -4,12 +4,14 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use futures_util::stream::{self, BoxStream, StreamExt};
+use futures_util::FutureExt;
 use multer::{Field, Multipart};
 
 use super::limits::{Limit, MultipartLimits, MAX_HEADER_PAIRS};
-use super::save::Save;
-use super::shared::{Failure, PartHead, SaveError, Shared, Source, Wake};
+use super::save::Sink;
+use super::shared::{Failure, PartHead, SaveError, Shared, Source, Wake, Whole};
 
 /// Reads the body until its end, a failure, or the handler lets go.
 pub(super) async fn run(
@@ -18,25 +20,68 @@ pub(super) async fn run(
     limits: MultipartLimits,
     shared: Arc<Shared>,
 ) {
-    let body: BoxStream<'static, Result<bytes::Bytes, std::io::Error>> = match source {
+    let body: BoxStream<'static, Result<Bytes, std::io::Error>> = match source {
         Source::Read(body) => stream::once(async move { Ok(body) }).boxed(),
         Source::Streamed(inlet) => inlet.into_stream().boxed(),
     };
-    let mut reader = Reader {
-        multipart: Multipart::new(body, boundary),
-        limits,
-        shared: &shared,
-        counts: Counts::default(),
-    };
-    if let Some(end) = reader.parts().await {
+    let mut reader = Reader::new(body, boundary, limits);
+    if let Some(end) = reader.parts(&shared).await {
         shared.finish(end);
     }
 }
 
-struct Reader<'a> {
+/// A body already read, parsed at once on the caller's thread: every part
+/// with its bytes (slices of the body, no copies), then how it ended. The
+/// parts then cross to the handler without a wait for a task each. `None`
+/// if the parser would wait, which a body in memory never makes it do.
+pub(super) fn whole(body: Bytes, boundary: String, limits: MultipartLimits) -> Option<Whole> {
+    let body = stream::once(async move { Ok::<_, std::io::Error>(body) }).boxed();
+    let mut reader = Reader::new(body, boundary, limits);
+    async move {
+        let mut parts = Vec::new();
+        let end = loop {
+            let mut field = match reader.next().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break Ok(()),
+                Err(failure) => break Err(failure),
+            };
+            let (head, (cap, limit)) = match reader.admit(&field) {
+                Ok(admitted) => admitted,
+                Err(failure) => break Err(failure),
+            };
+            let mut chunks = Vec::new();
+            let mut size = 0u64;
+            let over = loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) => {
+                        size += chunk.len() as u64;
+                        if size > cap {
+                            let detail = format!("{} is larger than {cap} bytes", part_name(&head));
+                            break Some(too_much(limit, detail));
+                        }
+                        chunks.push(chunk);
+                    }
+                    Ok(None) => break None,
+                    Err(error) => break Some(failure(error)),
+                }
+            };
+            if let Some(failure) = over {
+                break Err(failure);
+            }
+            let bytes = match chunks.len() {
+                1 => chunks.pop().unwrap_or_default(),
+                _ => chunks.concat().into(),
+            };
+            parts.push((head, bytes));
+        };
+        Whole { parts, end }
+    }
+    .now_or_never()
+}
+
+struct Reader {
     multipart: Multipart<'static>,
     limits: MultipartLimits,
-    shared: &'a Shared,
     counts: Counts,
 }
 
@@ -50,33 +95,49 @@ struct Counts {
 /// What ends the reading: `None` when the handler let go.
 type End = Option<Result<(), Failure>>;
 
-impl Reader<'_> {
-    async fn parts(&mut self) -> End {
+impl Reader {
+    fn new(
+        body: BoxStream<'static, Result<Bytes, std::io::Error>>,
+        boundary: String,
+        limits: MultipartLimits,
+    ) -> Self {
+        Self {
+            multipart: Multipart::new(body, boundary),
+            limits,
+            counts: Counts::default(),
+        }
+    }
+
+    async fn next(&mut self) -> Result<Option<Field<'static>>, Failure> {
+        self.multipart.next_field().await.map_err(failure)
+    }
+
+    async fn parts(&mut self, shared: &Shared) -> End {
         loop {
             // The handler holds the part read last, and may still save it.
             loop {
-                match self.shared.next_wanted().await {
+                match shared.next_wanted().await {
                     Wake::Released => return None,
                     Wake::Go => break,
                     Wake::Save(request, queued) => {
-                        if let Some(save) = Save::open(request, &queued).await {
-                            save.finish().await;
+                        if let Some(sink) = Sink::open(request, &queued).await {
+                            sink.finish().await;
                         }
                     }
                 }
             }
-            let field = match self.multipart.next_field().await {
+            let field = match self.next().await {
                 Ok(Some(field)) => field,
                 Ok(None) => return Some(Ok(())),
-                Err(error) => return Some(Err(failure(error))),
+                Err(failure) => return Some(Err(failure)),
             };
             let (head, cap) = match self.admit(&field) {
                 Ok(admitted) => admitted,
                 Err(failure) => return Some(Err(failure)),
             };
             let what = part_name(&head);
-            self.shared.begin(head);
-            match self.part(field, cap, &what).await {
+            shared.begin(head);
+            match part(shared, field, cap, &what).await {
                 Some(Ok(())) => {}
                 end => return end,
             }
@@ -134,52 +195,57 @@ impl Reader<'_> {
         };
         Ok((head, cap))
     }
+}
 
-    /// Reads one part to its end: to the handler's side, to its file once
-    /// the handler saves it, or nowhere once the handler leaves it.
-    async fn part(&self, mut field: Field<'static>, (cap, limit): (u64, Limit), what: &str) -> End {
-        let mut size = 0u64;
-        let mut sink: Option<Save> = None;
-        loop {
-            match self.shared.room().await {
-                Wake::Released => return None,
-                Wake::Go => {}
-                Wake::Save(request, _) if sink.is_some() => {
-                    let why = "the part is already being saved".to_owned();
-                    (request.done)(Err(SaveError::File(why)));
-                }
-                Wake::Save(request, queued) => {
-                    sink = Save::open(request, &queued).await;
-                    if sink.is_none() {
-                        self.shared.skip();
-                    }
+/// Reads one part to its end: to the handler's side, to a sink once the
+/// handler asks for one, or nowhere once the handler leaves it.
+async fn part(
+    shared: &Shared,
+    mut field: Field<'static>,
+    (cap, limit): (u64, Limit),
+    what: &str,
+) -> End {
+    let mut sink: Option<Sink> = None;
+    let mut size = 0u64;
+    loop {
+        match shared.room().await {
+            Wake::Released => return None,
+            Wake::Go => {}
+            Wake::Save(request, _) if sink.is_some() => {
+                let why = "the part is already being saved".to_owned();
+                request.refuse(SaveError::File(why));
+            }
+            Wake::Save(request, queued) => {
+                sink = Sink::open(request, &queued).await;
+                if sink.is_none() {
+                    shared.skip();
                 }
             }
-            let chunk = match field.chunk().await {
-                Ok(Some(chunk)) => chunk,
-                Ok(None) => {
-                    if let Some(save) = sink {
-                        save.finish().await;
-                    }
-                    self.shared.end_part();
-                    return Some(Ok(()));
+        }
+        let chunk = match field.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => {
+                if let Some(sink) = sink {
+                    sink.finish().await;
                 }
-                Err(error) => return Some(Err(fail(sink, failure(error)))),
-            };
-            size += chunk.len() as u64;
-            if size > cap {
-                let detail = format!("{what} is larger than {cap} bytes");
-                return Some(Err(fail(sink, too_much(limit, detail))));
+                shared.end_part();
+                return Some(Ok(()));
             }
-            match &mut sink {
-                Some(save) => {
-                    if save.write(&chunk).await.is_err() {
-                        sink = None;
-                        self.shared.skip();
-                    }
+            Err(error) => return Some(Err(fail(sink, failure(error)))),
+        };
+        size += chunk.len() as u64;
+        if size > cap {
+            let detail = format!("{what} is larger than {cap} bytes");
+            return Some(Err(fail(sink, too_much(limit, detail))));
+        }
+        match &mut sink {
+            Some(to) => {
+                if to.write(&chunk).await.is_err() {
+                    sink = None;
+                    shared.skip();
                 }
-                None => self.shared.push(chunk),
             }
+            None => shared.push(chunk),
         }
     }
 }
@@ -192,10 +258,10 @@ fn part_name(head: &PartHead) -> String {
     }
 }
 
-/// Settles a save under way with the body's failure.
-fn fail(sink: Option<Save>, failure: Failure) -> Failure {
-    if let Some(save) = sink {
-        save.fail(failure.clone());
+/// Settles a sink under way with the body's failure.
+fn fail(sink: Option<Sink>, failure: Failure) -> Failure {
+    if let Some(sink) = sink {
+        sink.fail(failure.clone());
     }
     failure
 }

@@ -77,13 +77,50 @@ pub enum SaveError {
     Body(Failure),
 }
 
-/// A save the handler asked for, waiting for the task.
+/// A body parsed whole: its parts with their bytes, then how it ended.
+#[derive(Debug)]
+pub struct Whole {
+    /// Each part's head and bytes (slices of the body), in order.
+    pub parts: Vec<(PartHead, Bytes)>,
+    /// `Ok` after the last part, or why the body failed after them.
+    pub end: Result<(), Failure>,
+}
+
+/// Settles a gathering: the rest of the part, or why the body failed.
+pub type GatherDone = Box<dyn FnOnce(Result<Vec<u8>, Failure>) + Send>;
+
+/// Where the rest of a part goes when the handler does not take it chunk by
+/// chunk.
+pub(crate) enum Target {
+    /// To a new file.
+    File {
+        path: PathBuf,
+        overwrite: bool,
+        done: SaveDone,
+    },
+    /// Into one buffer, handed over whole: one crossing instead of one per
+    /// window of chunks.
+    Memory(GatherDone),
+}
+
+/// A save or a gathering the handler asked for, waiting for the task.
 pub(crate) struct SaveRequest {
-    pub(super) path: PathBuf,
-    pub(super) overwrite: bool,
-    /// Bytes of the part the handler took before, written first.
+    /// Bytes of the part the handler took before, which go first.
     pub(super) prefix: Bytes,
-    pub(super) done: SaveDone,
+    pub(super) target: Target,
+}
+
+impl SaveRequest {
+    /// Settles the request unstarted, with why.
+    pub(super) fn refuse(self, save: SaveError) {
+        match self.target {
+            Target::File { done, .. } => done(Err(save)),
+            Target::Memory(done) => done(Err(match save {
+                SaveError::Body(failure) => failure,
+                SaveError::File(why) => Failure::Cut(why),
+            })),
+        }
+    }
 }
 
 pub(super) struct Shared {
@@ -109,6 +146,8 @@ pub(super) struct State {
     /// The rest of the current part is discarded.
     pub(super) skipping: bool,
     pub(super) save: Option<SaveRequest>,
+    /// For a body parsed whole: the next part to hand over.
+    pub(super) cursor: usize,
     /// The handler found nothing and waits to be told.
     pub(super) waiting: bool,
     pub(super) notifier: Option<Notifier>,

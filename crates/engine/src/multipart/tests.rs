@@ -4,6 +4,7 @@ use bytes::Bytes;
 use tokio::sync::Notify;
 
 use super::*;
+use crate::inlet::Inlet;
 
 const TYPE: &str = "multipart/form-data; boundary=X";
 
@@ -54,6 +55,21 @@ async fn read(parts: &Parts, told: &Notify) -> Result<Vec<u8>, Failure> {
             Some(Ok(())) => return Ok(out),
             Some(Err(failure)) => return Err(failure),
             None => told.notified().await,
+        }
+    }
+}
+
+/// Reads every part: a body parsed whole fails at the part, one read by a
+/// task while the part is read.
+async fn drain(parts: &Parts, told: &Notify) -> Result<(), Failure> {
+    loop {
+        match next(parts, told).await {
+            Next::Part(_) => {
+                read(parts, told).await?;
+            }
+            Next::End => return Ok(()),
+            Next::Failed(failure) => return Err(failure),
+            Next::Wait => unreachable!("next waits"),
         }
     }
 }
@@ -110,8 +126,7 @@ async fn counts_and_sizes_are_refused_naming_their_limit() {
         ..MultipartLimits::default()
     };
     let (parts, told) = start(body(&[("title", None, "four")]), limits);
-    assert!(matches!(next(&parts, &told).await, Next::Part(_)));
-    let Err(Failure::TooMuch(Limit::FieldSize, detail)) = read(&parts, &told).await else {
+    let Err(Failure::TooMuch(Limit::FieldSize, detail)) = drain(&parts, &told).await else {
         panic!("refused")
     };
     assert_eq!(
@@ -124,9 +139,8 @@ async fn counts_and_sizes_are_refused_naming_their_limit() {
 async fn a_truncated_body_or_a_part_without_a_name_is_malformed() {
     let cut = Bytes::from_static(b"--X\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nab");
     let (parts, told) = start(cut, MultipartLimits::default());
-    assert!(matches!(next(&parts, &told).await, Next::Part(_)));
     assert!(matches!(
-        read(&parts, &told).await,
+        drain(&parts, &told).await,
         Err(Failure::Malformed(_))
     ));
 
@@ -173,4 +187,63 @@ async fn saves_a_part_to_a_new_file_and_keeps_an_existing_one() {
         assert_eq!(next(&parts, &told).await, Next::End);
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_streamed_body_is_read_by_a_task_and_a_part_gathered_whole() {
+    let inlet = Inlet::new(1024);
+    let told = Arc::new(Notify::new());
+    let teller = told.clone();
+    let notifier = Box::new(move || teller.notify_one());
+    let sent = body(&[
+        ("title", None, "hi"),
+        ("doc", Some("a.txt"), &"z".repeat(5000)),
+    ]);
+    let parts = Parts::start(
+        Source::Streamed(inlet.clone()),
+        TYPE,
+        MultipartLimits::default(),
+        notifier,
+    )
+    .unwrap();
+    for piece in sent.chunks(700) {
+        inlet.push(Bytes::copy_from_slice(piece));
+    }
+    inlet.finish(Ok(()));
+    let Next::Part(title) = next(&parts, &told).await else {
+        panic!("a part")
+    };
+    assert_eq!(title.name, "title");
+    assert_eq!(read(&parts, &told).await.unwrap(), b"hi");
+    assert!(matches!(next(&parts, &told).await, Next::Part(_)));
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    parts.gather(
+        Bytes::new(),
+        Box::new(move |gathered| drop(sender.send(gathered))),
+    );
+    assert_eq!(
+        receiver.await.unwrap().unwrap(),
+        "z".repeat(5000).into_bytes()
+    );
+    assert_eq!(next(&parts, &told).await, Next::End);
+}
+
+#[test]
+fn a_body_in_memory_is_parsed_whole_without_a_task() {
+    let sent = body(&[("title", None, "hi"), ("doc", Some("a.txt"), "file body")]);
+    let whole =
+        reader::whole(sent, "X".to_owned(), MultipartLimits::default()).expect("parsed at once");
+    assert_eq!(whole.end, Ok(()));
+    let names: Vec<_> = whole
+        .parts
+        .iter()
+        .map(|(head, bytes)| (head.name.as_str(), bytes.clone()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("title", Bytes::from_static(b"hi")),
+            ("doc", Bytes::from_static(b"file body"))
+        ]
+    );
 }
