@@ -1,6 +1,7 @@
 //! `multipart/form-data` bodies parsed on engine threads by the `multer`
-//! crate. A task reads the body (as it arrives from its [`Inlet`], or the
-//! one already read) and hands its parts to the handler's side one at a
+//! crate. A body already read is parsed whole at the start, its parts kept
+//! as slices of it ([`Parts::whole`]). One that arrives as it is read is
+//! parsed by a task that hands its parts to the handler's side one at a
 //! time: the head of a part, then its chunks. The task reads no further
 //! than the handler takes (a window of chunks, and never past a part the
 //! handler has not asked to leave), so a slow handler slows the client.
@@ -65,6 +66,9 @@ impl Parts {
     ///
     /// # Errors
     /// A malformed `content_type` (not multipart, or without a boundary).
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
     pub fn start(
         source: Source,
         content_type: &str,
