@@ -83,6 +83,24 @@ describe('req.multipart()', () => {
     })
   }
 
+  it('takes many files and fields in one body', async () => {
+    const server = await start(app({ limits: { files: 10, fields: 100, fileSize: '1mb' } }, '8mb'))
+    for (const route of ['/buffered', '/streamed']) {
+      const body = new FormData()
+      const sent: unknown[] = []
+      for (let i = 0; i < 100; i++) {
+        body.append(`field${i}`, `value ${i}`)
+        sent.push({ name: `field${i}`, type: '', text: `value ${i}` })
+        if (i % 10 === 0) {
+          body.append(`file${i}`, new Blob([String(i).repeat(50_000)], { type: 'text/plain' }), `f${i}.txt`)
+          sent.push({ name: `file${i}`, filename: `f${i}.txt`, type: 'text/plain', text: String(i).repeat(50_000) })
+        }
+      }
+      const res = await fetch(server.url + route, { method: 'POST', body })
+      expect(await res.json()).toEqual(sent)
+    }
+  })
+
   it('saves a file from the engine, never over an existing one', async () => {
     const server = await start(app())
     const send = () => {
@@ -97,6 +115,16 @@ describe('req.multipart()', () => {
     const second = await send()
     expect(await second.json()).toEqual({ code: 'ERR_ARMATURE_SAVE_FAILED' })
     expect(fs.readFileSync(path.join(dir, 'saved.bin'), 'utf8')).toBe('kept')
+
+    // A body the engine had read whole: the part is saved from it.
+    const small = () => {
+      const body = new FormData()
+      body.append('doc', new Blob([Buffer.alloc(500_000, 8)]), 'small.bin')
+      return fetch(`${server.url}/buffered?save=buffered.bin`, { method: 'POST', body })
+    }
+    expect(await (await small()).json()).toEqual([{ name: 'doc', filename: 'small.bin', type: 'application/octet-stream', saved: 500_000 }])
+    expect(fs.readFileSync(path.join(dir, 'buffered.bin'))).toEqual(Buffer.alloc(500_000, 8))
+    expect(await (await small()).json()).toEqual({ code: 'ERR_ARMATURE_SAVE_FAILED' })
   })
 
   const over: [string, MultipartOptions['limits'], () => FormData | ReturnType<typeof raw>, string][] = [

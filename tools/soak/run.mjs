@@ -1,19 +1,23 @@
 // The soak: one server in its own process under a mix of well-behaved,
 // throwing, rejecting, never-settling and slow handlers, aborting clients,
-// oversized, malformed and trickled bodies, over HTTP/1.1 and HTTP/2. Every
+// oversized, malformed and trickled bodies, multipart uploads saved, read
+// into FormData or cut off mid-file, over HTTP/1.1 and HTTP/2. Every
 // 10 s it prints requests, answers by status, wrong answers and the server's
 // RSS. It passes when the server never died, every answer had its expected
-// status, and RSS after the first minute grew by less than 10 %.
+// status, RSS after the first minute grew by less than 10 %, and no saved
+// or temp file of an upload is left.
 // Bounded: SOAK_SECONDS (default 300), and it stops and fails when the
 // server's RSS passes SOAK_RSS_MIB (default 1024).
 //   npm run soak            SOAK_SECONDS=60 npm run soak
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import http2 from 'node:http2'
 import net from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { Agent, fetch } from 'undici'
+import { Agent, fetch, FormData } from 'undici'
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 300)
 const RSS_CAP = Number(process.env.SOAK_RSS_MIB ?? 1024) * 1024 * 1024
@@ -21,7 +25,13 @@ const BASELINE_AT = Math.min(60, SECONDS / 3) * 1000
 const REPORT_EVERY = 10_000
 const MiB = 1024 * 1024
 
-const server = spawn(process.execPath, [fileURLToPath(new URL('./server.mjs', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] })
+// Where the server saves uploads and keeps formData's temp files: both must be empty at the end.
+const saveDir = mkdtempSync(path.join(os.tmpdir(), 'armature-soak-saved-'))
+const tempDir = mkdtempSync(path.join(os.tmpdir(), 'armature-soak-temp-'))
+const server = spawn(process.execPath, [fileURLToPath(new URL('./server.mjs', import.meta.url))], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...process.env, SOAK_SAVE_DIR: saveDir, TMPDIR: tempDir },
+})
 let died = null
 server.on('exit', (code, signal) => (died ??= `exited with ${signal ?? code}`))
 const [line] = await once(server.stdout, 'data')
@@ -32,7 +42,7 @@ const started = Date.now()
 const deadline = started + SECONDS * 1000
 const running = () => Date.now() < deadline && died === null && !stopped
 let stopped = false
-const counts = { requests: 0, aborted: 0, wrong: 0, byStatus: {} }
+const counts = { requests: 0, aborted: 0, wrong: 0, byStatus: {}, uploads: 0, cutUploads: 0 }
 const wrongSamples = []
 
 function record(kind, expected, status, detail = '') {
@@ -100,6 +110,31 @@ async function expectFetch(kind, url, init, status, body) {
 async function oversizedLoop(dispatcher) {
   const big = Buffer.alloc(256 * 1024, 'b')
   while (running()) await expectFetch('oversized', `${base}/echo`, { method: 'POST', body: big, dispatcher }, 413)
+}
+
+/** Multipart uploads: a file saved by the engine, or read into FormData (past 1 MiB: a temp file). */
+async function uploadLoop(dispatcher) {
+  while (running()) {
+    const size = 1 + Math.floor(Math.random() * 3 * MiB)
+    const form = new FormData()
+    form.append('title', 'soak')
+    form.append('file', new Blob([Buffer.alloc(size, 'f')]), 'soak.bin')
+    await expectFetch('upload', `${base}${pick(['/upload', '/form-data'])}`, { method: 'POST', body: form, dispatcher }, 200, String(size))
+    counts.uploads++
+  }
+}
+
+/** Multipart uploads cut off mid-file: the saved or temp file must go. */
+async function abortedUploadLoop() {
+  const head = '--B\r\nContent-Disposition: form-data; name="file"; filename="cut.bin"\r\n\r\n'
+  const partial = Buffer.concat([Buffer.from(head), Buffer.alloc(MiB + Math.floor(Math.random() * MiB), 'c')])
+  while (running()) {
+    const target = pick(['/upload', '/form-data'])
+    const request = `POST ${target} HTTP/1.1\r\nhost: soak\r\ncontent-type: multipart/form-data; boundary=B\r\ncontent-length: ${4 * MiB}\r\n\r\n`
+    await rawExchange(Buffer.concat([Buffer.from(request), partial]), 5000, { destroyAfter: 5 + Math.random() * 50 })
+    counts.aborted++
+    counts.cutUploads++
+  }
 }
 
 async function neverLoop() {
@@ -236,6 +271,8 @@ await Promise.all([
   ...Array.from({ length: 2 }, () => oversizedLoop(big)),
   ...Array.from({ length: 2 }, () => h2Loop()),
   ...Array.from({ length: 2 }, () => abortLoop()),
+  ...Array.from({ length: 2 }, () => uploadLoop(big)),
+  abortedUploadLoop(),
   neverLoop(),
   malformedLoop(),
   trickleLoop(),
@@ -245,14 +282,20 @@ clearTimeout(baselineTimer)
 report()
 const final = rss()
 await Promise.all([h1.close(), big.close()])
+// The last cut uploads end within bodyTimeout; then nothing of them may be left.
+await sleep(2000)
+const left = [...readdirSync(saveDir), ...readdirSync(tempDir)]
 const alive = died === null
 server.kill()
+rmSync(saveDir, { recursive: true, force: true })
+rmSync(tempDir, { recursive: true, force: true })
 
 const growth = baseline ? (final - baseline) / baseline : NaN
 console.log('')
 console.log(`requests ${counts.requests}, aborted ${counts.aborted}, wrong answers ${counts.wrong}`)
 for (const sample of wrongSamples) console.log(`  wrong: ${sample}`)
 console.log(`server ${alive ? 'alive' : died}; RSS baseline ${(baseline / MiB).toFixed(1)} MiB, final ${(final / MiB).toFixed(1)} MiB (${(growth * 100).toFixed(1)} %), peak ${(peak / MiB).toFixed(1)} MiB`)
-const passed = alive && !stopped && counts.wrong === 0 && growth < 0.1
+console.log(`uploads ${counts.uploads}, cut mid-file ${counts.cutUploads}; files left behind: ${left.length}${left.length ? ` (${left.slice(0, 5).join(', ')})` : ''}`)
+const passed = alive && !stopped && counts.wrong === 0 && growth < 0.1 && left.length === 0
 console.log(passed ? 'soak passed' : 'soak FAILED')
 process.exit(passed ? 0 : 1)
