@@ -117,7 +117,8 @@ function check(table: NativeApp, path: string, router: MethodRouter<any, any>): 
     if (target instanceof HttpResponse) {
       table.fixedRoute(entry.methods, path, constant(target))
     } else if (typeof target === 'function') {
-      table.route(entry.methods, path, 0)
+      // The route's schemas compile here, so that a bad one throws where it is declared.
+      table.route(entry.methods, path, 0, undefined, entry.schema === undefined ? undefined : { stream: entry.stream, body: entry.body, schema: entry.schema })
     } else {
       throw codedError(Code.InvalidRoute, `the handler for '${path}' must be a function or an HttpResponse`, undefined, TypeError)
     }
@@ -357,7 +358,7 @@ export class App<D extends object = Record<never, never>> {
           const index = inlined.push(m.spec) - 1
           return m.keyOf ? inlineRateLimit(index, m.keyOf) : inline(index)
         })
-        const names = table.route(entry.methods, path, endpoints.length, layers, { ...properties, stream: entry.stream, body: entry.body })
+        const names = table.route(entry.methods, path, endpoints.length, layers, { ...properties, stream: entry.stream, body: entry.body, schema: entry.schema })
         endpoints.push({ names, run: compose(run, target as Handler<any, any>), stream: entry.stream })
       }
     }

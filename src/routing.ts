@@ -1,7 +1,7 @@
 import type { Request } from './request.js'
 import type { Handler, Middleware } from './types.js'
 import { refuseFeature, type AnyMiddleware } from './middleware.js'
-import type { BodyType } from './generated/middleware.js'
+import type { BodyType, RouteSchemaJson as RouteSchema } from './generated/middleware.js'
 import { binding } from './native.js'
 import { checkOptions, type Shape } from './options.js'
 import { HttpResponse } from './response.js'
@@ -36,9 +36,17 @@ export interface RouteOptions {
    * gets a 415 problem from the engine before the handler runs.
    */
   body?: BodyType
+  /**
+   * JSON Schemas the request must match, checked in the engine before the
+   * handler runs: `body` (draft 2020-12, or the draft its `$schema` names)
+   * for a JSON body; a body that does not match gets a 400 problem whose
+   * `errors` list every violation. `formats: 'assert'` makes `format` a
+   * check rather than an annotation.
+   */
+  schema?: RouteSchema
 }
 
-const ROUTE_OPTIONS: Shape<RouteOptions> = { stream: 'boolean', body: 'string' }
+const ROUTE_OPTIONS: Shape<RouteOptions> = { stream: 'boolean', body: 'string', schema: 'object' }
 
 /** @internal one method entry of a `MethodRouter`. */
 export interface MethodEntry {
@@ -48,6 +56,8 @@ export interface MethodEntry {
   stream: boolean
   /** The media type the body must have (`{ body: 'form' }`). */
   body: BodyType | undefined
+  /** The schemas the request must match (`{ schema: { body } }`). */
+  schema: RouteSchema | undefined
 }
 
 /**
@@ -63,7 +73,7 @@ export class MethodRouter<P extends Record<string, string> = Record<string, stri
   #add(methods: string[] | null, target: Target<any, any>, options: RouteOptions | undefined): this {
     checkOptions('route options', options, ROUTE_OPTIONS)
     if (options?.body !== undefined) binding.checkRouteOptions({ body: options.body })
-    this.entries.push({ methods, target, stream: options?.stream === true, body: options?.body })
+    this.entries.push({ methods, target, stream: options?.stream === true, body: options?.body, schema: options?.schema })
     return this
   }
 

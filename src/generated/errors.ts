@@ -15,6 +15,11 @@ export const enum Code {
   /** An unusable option (a zero limit, an unknown host, a bad port). */
   InvalidOption = 'ERR_ARMATURE_INVALID_OPTION',
   /**
+   * A route's JSON Schema that does not compile, or a `$ref` nothing
+   * resolves; the message names the route and the part.
+   */
+  InvalidSchema = 'ERR_ARMATURE_INVALID_SCHEMA',
+  /**
    * An app feature given to a scope's or a route's `wrap`: declare it
    * with `App.wrap`.
    */
@@ -87,6 +92,7 @@ export const ERROR_CODES = [
   'ERR_ARMATURE_INVALID_ROUTE',
   'ERR_ARMATURE_ROUTE_CONFLICT',
   'ERR_ARMATURE_INVALID_OPTION',
+  'ERR_ARMATURE_INVALID_SCHEMA',
   'ERR_ARMATURE_APP_ONLY',
   'ERR_ARMATURE_LISTEN',
   'ERR_ARMATURE_INVALID_RESPONSE',

@@ -144,6 +144,27 @@ export type MultipartOptions = {
 limits?: MultipartLimitsJson, };
 
 /**
+ * How `format` keywords act.
+ */
+export type Formats = "assert" | "annotate";
+
+/**
+ * A route's schemas, as JSON.
+ */
+export type RouteSchemaJson = { 
+/**
+ * The JSON Schema (draft 2020-12, or the draft its `$schema` names)
+ * the JSON body must match; a body that does not gets a 400 listing
+ * every violation.
+ */
+body?: unknown, 
+/**
+ * Whether `format` asserts (`'assert'`) or only annotates
+ * (`'annotate'`). @default 'annotate'
+ */
+formats?: Formats, };
+
+/**
  * How `RateLimit` counts.
  */
 export type Algorithm = "slidingWindow" | "tokenBucket";
@@ -220,7 +241,11 @@ stream?: boolean,
 /**
  * The media type its body must have: another gets 415.
  */
-body?: BodyType, };
+body?: BodyType, 
+/**
+ * JSON Schemas the request must match.
+ */
+schema?: RouteSchemaJson, };
 
 /**
  * `Content-Security-Policy` settings.

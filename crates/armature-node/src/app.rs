@@ -5,7 +5,7 @@ use armature_engine::http::{Method, Response};
 use std::sync::Arc;
 
 use armature_engine::files::StaticFiles;
-use armature_engine::json::route_options_from_json;
+use armature_engine::json::{route_options_for, route_options_from_json};
 use armature_engine::middleware::Layer;
 use armature_engine::{
     Bytes, Endpoint, ErrorCode, FixedResponse, Methods, RouteOptions, RouterBuilder,
@@ -90,9 +90,19 @@ impl NativeApp {
         properties: Option<serde_json::Value>,
     ) -> Result<Vec<String>, CodedError> {
         guard(|| -> Result<_, CodedError> {
+            let label = format!(
+                "{} {path}",
+                methods
+                    .as_deref()
+                    .map_or("*".to_owned(), |methods| methods.join(","))
+            );
             let methods = parse_methods(methods, &path)?;
             let layers = build_layers(middleware)?;
-            let options = route_options(properties)?;
+            let options = properties
+                .map_or(Ok(RouteOptions::default()), |properties| {
+                    route_options_for(&label, properties)
+                })
+                .map_err(coded)?;
             self.routes
                 .route_layered(
                     &methods,

@@ -20,6 +20,7 @@ enum Kind {
     InvalidRoute,
     RouteConflict,
     InvalidOption,
+    InvalidSchema,
     Listen,
 }
 
@@ -35,6 +36,11 @@ impl Error {
     /// An option value that cannot be used (a zero limit, a bad header value).
     pub fn invalid_option(message: impl Into<String>) -> Self {
         Self::new(Kind::InvalidOption, message)
+    }
+
+    /// A JSON Schema that does not compile.
+    pub fn invalid_schema(message: impl Into<String>) -> Self {
+        Self::new(Kind::InvalidSchema, message)
     }
 
     pub(crate) fn listen(message: impl Into<String>) -> Self {
@@ -63,6 +69,11 @@ impl Error {
         self.kind == Kind::InvalidOption
     }
 
+    /// A route's schema does not compile.
+    pub fn is_invalid_schema(&self) -> bool {
+        self.kind == Kind::InvalidSchema
+    }
+
     /// The server could not bind or listen on its address.
     pub fn is_listen(&self) -> bool {
         self.kind == Kind::Listen
@@ -74,6 +85,7 @@ impl Error {
             Kind::InvalidRoute => ErrorCode::InvalidRoute,
             Kind::RouteConflict => ErrorCode::RouteConflict,
             Kind::InvalidOption => ErrorCode::InvalidOption,
+            Kind::InvalidSchema => ErrorCode::InvalidSchema,
             Kind::Listen => ErrorCode::Listen,
         }
     }

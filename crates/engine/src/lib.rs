@@ -27,6 +27,7 @@ pub mod proxy;
 pub mod response;
 mod routing;
 mod runtime;
+pub mod schema;
 mod server;
 pub mod slots;
 pub mod units;

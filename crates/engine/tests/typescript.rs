@@ -7,9 +7,9 @@
 
 use armature_engine::files::{Dotfiles, Precompressed};
 use armature_engine::json::{
-    CompressionOptions, CorsOptions, Csp, ETagOptions, FileOptions, Hsts, LoggerOptions,
+    CompressionOptions, CorsOptions, Csp, ETagOptions, FileOptions, Formats, Hsts, LoggerOptions,
     MultipartLimitsJson, MultipartOptions, RateLimitOptions, RequestIdOptions, RouteOptionsJson,
-    SecurityHeadersOptions, StaticOptions,
+    RouteSchemaJson, SecurityHeadersOptions, StaticOptions,
 };
 use armature_engine::middleware::{Algorithm, Coding, CompressionLevel, Destination, LogLevel};
 use armature_engine::BodyType;
@@ -38,6 +38,8 @@ fn generated_declarations_are_current() {
         declaration::<LoggerOptions>(&cfg),
         declaration::<MultipartLimitsJson>(&cfg),
         declaration::<MultipartOptions>(&cfg),
+        declaration::<Formats>(&cfg),
+        declaration::<RouteSchemaJson>(&cfg),
         declaration::<Algorithm>(&cfg),
         declaration::<RateLimitOptions>(&cfg),
         declaration::<RequestIdOptions>(&cfg),

@@ -425,6 +425,9 @@ error_codes! {
         RouteConflict = "ERR_ARMATURE_ROUTE_CONFLICT",
         /// An unusable option (a zero limit, an unknown host, a bad port).
         InvalidOption = "ERR_ARMATURE_INVALID_OPTION",
+        /// A route's JSON Schema that does not compile, or a `$ref` nothing
+        /// resolves; the message names the route and the part.
+        InvalidSchema = "ERR_ARMATURE_INVALID_SCHEMA",
         /// An app feature given to a scope's or a route's `wrap`: declare it
         /// with `App.wrap`.
         AppOnly = "ERR_ARMATURE_APP_ONLY",

@@ -26,7 +26,7 @@ pub use logger::LoggerOptions;
 pub use multipart::{MultipartLimitsJson, MultipartOptions};
 pub use rate_limit::{KeySpec, RateLimitOptions};
 pub use request_id::RequestIdOptions;
-pub use route::RouteOptionsJson;
+pub use route::{Formats, RouteOptionsJson, RouteSchemaJson};
 pub use security_headers::{Csp, Hsts, SecurityHeadersOptions, Toggle};
 pub use statics::{FileOptions, Pattern, StaticOptions};
 pub use trust_proxy::trust_proxy_from_json;
@@ -95,7 +95,13 @@ pub fn static_from_json(options: serde_json::Value) -> Result<crate::files::Stat
 /// A route's properties from their JSON shape ([`RouteOptionsJson`]); a bad
 /// one is an [`Error::is_invalid_option`] naming it.
 pub fn route_options_from_json(options: serde_json::Value) -> Result<RouteOptions, Error> {
-    parse::<RouteOptionsJson>("route", options)?.try_into()
+    route_options_for("a route", options)
+}
+
+/// A route's properties from their JSON shape, with its schemas compiled
+/// for `route` (`POST /users`), which errors name.
+pub fn route_options_for(route: &str, options: serde_json::Value) -> Result<RouteOptions, Error> {
+    parse::<RouteOptionsJson>("route", options)?.resolve(route)
 }
 
 /// `req.multipart()`'s limits from their JSON shape ([`MultipartOptions`]);

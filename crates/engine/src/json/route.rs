@@ -1,9 +1,11 @@
-//! A route's properties as bindings pass them: `BodyLimit.new`, `Timeout.new`
-//! and `{ stream: true }`, resolved to the one that wins for each route.
+//! A route's properties as bindings pass them: `BodyLimit.new`, `Timeout.new`,
+//! `{ stream: true }`, `{ body }` and `{ schema }`, resolved to the one that
+//! wins for each route.
 
 use serde::Deserialize;
 
 use crate::routing::{BodyLimit, BodyType, RouteOptions, Timeout};
+use crate::schema::{BodySchema, SchemaOptions};
 use crate::units::Amount;
 use crate::Error;
 
@@ -22,6 +24,73 @@ pub struct RouteOptionsJson {
     pub stream: Option<bool>,
     /// The media type its body must have: another gets 415.
     pub body: Option<BodyType>,
+    /// JSON Schemas the request must match.
+    pub schema: Option<RouteSchemaJson>,
+}
+
+/// A route's schemas, as JSON.
+#[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RouteSchemaJson {
+    /// The JSON Schema (draft 2020-12, or the draft its `$schema` names)
+    /// the JSON body must match; a body that does not gets a 400 listing
+    /// every violation.
+    #[cfg_attr(feature = "ts", ts(optional, type = "unknown"))]
+    pub body: Option<serde_json::Value>,
+    /// Whether `format` asserts (`'assert'`) or only annotates
+    /// (`'annotate'`). @default 'annotate'
+    pub formats: Option<Formats>,
+}
+
+/// How `format` keywords act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum Formats {
+    /// A value that does not have its format is a violation.
+    Assert,
+    /// Formats are annotations only, as draft 2020-12 has them by default.
+    Annotate,
+}
+
+impl RouteOptionsJson {
+    /// The options, with schemas compiled for the route `route` (`POST
+    /// /users`), which names it in errors and gives it its base URI.
+    pub fn resolve(self, route: &str) -> Result<RouteOptions, Error> {
+        let schema = self.schema.unwrap_or_default();
+        let body_schema = match schema.body {
+            None => None,
+            Some(_) if self.stream == Some(true) => {
+                return Err(Error::invalid_route(format!(
+                "{route}: schema.body cannot check a body the route streams ({{ stream: true }})"
+            )))
+            }
+            Some(_) if self.body.is_some() => {
+                return Err(Error::invalid_route(format!(
+                    "{route}: schema.body takes JSON, and the route declares body: '{}'",
+                    self.body.map_or("", BodyType::name)
+                )))
+            }
+            Some(body) => {
+                let options = SchemaOptions {
+                    base_uri: format!("armature://routes/{}", route.replace(' ', "")),
+                    formats: schema.formats == Some(Formats::Assert),
+                };
+                let compiled = BodySchema::compile(&body, &options).map_err(|error| {
+                    Error::invalid_schema(format!("{route}: schema.body: {error}"))
+                })?;
+                Some(std::sync::Arc::new(compiled))
+            }
+        };
+        Ok(RouteOptions {
+            body_schema,
+            ..RouteOptions::try_from(RouteOptionsJson {
+                schema: None,
+                ..self
+            })?
+        })
+    }
 }
 
 impl TryFrom<RouteOptionsJson> for RouteOptions {
@@ -33,6 +102,7 @@ impl TryFrom<RouteOptionsJson> for RouteOptions {
             timeout: json.timeout.map(Timeout::try_from).transpose()?,
             stream: json.stream.unwrap_or(false),
             body: json.body,
+            body_schema: None,
         })
     }
 }

@@ -38,6 +38,8 @@ pub struct RouteOptions {
     /// The media type its body must have; another one gets 415 before the
     /// handler runs.
     pub body: Option<BodyType>,
+    /// The JSON Schema its body must match, checked before the handler runs.
+    pub body_schema: Option<std::sync::Arc<crate::schema::BodySchema>>,
 }
 
 /// What a route's body is, when it declares it.
@@ -61,6 +63,14 @@ impl BodyType {
         match self {
             Self::Multipart => "multipart/form-data",
             Self::Form => "application/x-www-form-urlencoded",
+        }
+    }
+
+    /// Its name in route options: `multipart` or `form`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Multipart => "multipart",
+            Self::Form => "form",
         }
     }
 

@@ -186,6 +186,15 @@ async fn answer<B: RequestBody>(
             return problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, Some(&detail), &path);
         }
     }
+    let content_type = || {
+        let value = parts.headers.get(header::CONTENT_TYPE)?;
+        value.to_str().ok().map(str::to_owned)
+    };
+    let schema = route.options.body_schema.as_ref();
+    if let Some(Err(refused)) = schema.map(|schema| schema.accepts(content_type().as_deref())) {
+        // Refused unread; `settle_body` keeps the connection in step.
+        return refused.problem(&path);
+    }
     // The route's properties replace the app's body limit and handler time.
     let streamed = route.options.stream;
     // A streamed body is never buffered: only a route's body limit holds it.
@@ -233,6 +242,10 @@ async fn answer<B: RequestBody>(
         }
         Err(cut) => return cut.problem(&path),
     };
+    if let Some(Err(refused)) = schema.map(|schema| schema.check(content_type().as_deref(), &body))
+    {
+        return refused.problem(&path);
+    }
     let Some(pending) = shared.load.admit(limits.max_pending) else {
         return busy(shared, &path);
     };
