@@ -21,6 +21,11 @@ export declare class NativeApp {
    */
   feature(spec: MiddlewareSpec): void
   /**
+   * Adds a schema every route added after it may `$ref`: under `uri`, or
+   * its own `$id` when `uri` is `null`.
+   */
+  schema(uri: string | undefined | null, schema: any): void
+  /**
    * Routes `methods` (all when `null`) on `path` to the JS handler numbered
    * `endpoint`, inside the native `middleware` (outermost first), with the
    * route's `properties` (`RouteOptionsJson`); returns the path's

@@ -13,7 +13,7 @@ describe('options are checked', () => {
     [{ limits: { bodySise: 10 } }, 'limits.bodySise: unknown option; did you mean limits.bodySize?'],
     [{ limits: { requesttimeout: 10 } }, 'limits.requesttimeout: unknown option; did you mean limits.requestTimeout?'],
     [{ limit: {} }, 'limit: unknown option; did you mean limits?'],
-    [{ sparkles: true }, 'sparkles: unknown option; valid options are limits, serverName, cookies, trustProxy'],
+    [{ sparkles: true }, 'sparkles: unknown option; valid options are limits, serverName, cookies, schemas, trustProxy'],
     [{ limits: { bodySize: true } }, 'limits.bodySize must be a number or a string, got true'],
     [{ limits: 5 }, 'limits must be an object, got 5'],
     [{ serverName: true }, 'serverName must be a string, or false for none, got true'],

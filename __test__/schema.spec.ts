@@ -93,11 +93,35 @@ describe('schema.body', () => {
     expect(route({ $ref: 'https://example.com/schemas/thing.json' })).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_SCHEMA' }))
     // Patterns run on a linear-time engine: one that needs backtracking does not compile.
     expect(route({ type: 'string', pattern: '(?=a)a' })).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_SCHEMA' }))
-    expect(() => scope('/s').route('/x', post(() => 'ok', { schema: { body: { minimum: 'zero' } } }))).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_SCHEMA', message: expect.stringMatching(/^POST \/s\/x: /) }))
+    // A scope's routes compile when the app adds them, against the app's shared schemas.
+    const bad = scope('/s').route('/x', post(() => 'ok', { schema: { body: { minimum: 'zero' } } }))
+    expect(() => App.new().service(bad)).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_SCHEMA', message: expect.stringMatching(/^POST \/s\/x: /) }))
   })
 
   it('throws ERR_ARMATURE_INVALID_ROUTE for schema.body on a streamed or form route', () => {
     expect(() => App.new().route('/a', post(() => 'ok', { stream: true, schema: { body: User } }))).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_ROUTE' }))
     expect(() => App.new().route('/b', post(() => 'ok', { body: 'form', schema: { body: User } }))).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_ROUTE' }))
+  })
+
+  it('resolves $refs to shared schemas registered with app.schema, by $id or by a URI given', async () => {
+    const shared = scope('/shared').route('/user', post((req) => req.json(), { schema: { body: { $ref: 'https://example.com/user' } } }))
+    const server = await start(
+      App.new({ schemas: { formats: 'assert' } })
+        .schema({ $id: 'https://example.com/user', type: 'object', required: ['email'], properties: { email: { type: 'string', format: 'email' } } })
+        .schema('https://example.com/tag', { type: 'string', maxLength: 3 })
+        .service(shared)
+        .route('/tags', post((req) => req.json(), { schema: { body: { type: 'array', items: { $ref: 'https://example.com/tag' } } } }))
+        // The same relative $id in two routes: each route's schema has its own base URI.
+        .route('/a', post(() => 'a', { schema: { body: { $id: 'item', type: 'string' } } }))
+        .route('/b', post(() => 'b', { schema: { body: { $id: 'item', type: 'number' } } })),
+    )
+    expect((await send(`${server.url}/shared/user`, '{"email":"ada@example.com"}')).status).toBe(200)
+    const refused = await send(`${server.url}/shared/user`, '{"email":"nope"}')
+    expect(await refused.json()).toMatchObject({ status: 400, errors: [{ pointer: '/email', keyword: 'format' }] })
+    expect((await send(`${server.url}/tags`, '["ab","abcd"]')).status).toBe(400)
+    expect((await send(`${server.url}/a`, '"x"')).status).toBe(200)
+    expect((await send(`${server.url}/b`, '1')).status).toBe(200)
+    expect(() => App.new().schema({ type: 'string' })).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_SCHEMA' }))
+    expect(() => App.new().schema('https://x.test/s', {}).schema('https://x.test/s', {})).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_SCHEMA' }))
   })
 })

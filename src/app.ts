@@ -6,7 +6,7 @@ import type { Request } from './request.js'
 import { FileBody, HttpResponse } from './response.js'
 import { secretsOf, type CookieSettings } from './cookies.js'
 import { AppFeature, inline, inlineRateLimit, NativeMiddleware, refuseFeature, RouteProperty, type AnyMiddleware } from './middleware.js'
-import { compose, joinPath, type MethodRouter, type Params } from './routing.js'
+import { compose, joinPath, type MethodEntry, type MethodRouter, type Params, type RouteSchema } from './routing.js'
 import type { Handler, HandlerResult, Middleware } from './types.js'
 import { Server } from './server.js'
 import { LIMITS_OPTIONS } from './generated/options.js'
@@ -35,6 +35,14 @@ export interface AppOptions {
    * client addresses". @default false: the client is the socket's peer
    */
   trustProxy?: TrustProxy
+  /** How the routes' JSON Schemas act; a route's `schema.formats` wins. See docs/schemas.md. */
+  schemas?: SchemaSettings
+}
+
+/** App-wide settings of the routes' JSON Schemas. */
+export interface SchemaSettings {
+  /** `'assert'`: `format` is a check; `'annotate'`: an annotation only. @default 'annotate' */
+  formats?: 'assert' | 'annotate'
 }
 
 /**
@@ -60,6 +68,7 @@ const APP_OPTIONS: Shape<AppOptions> = {
   limits: 'object',
   serverName: (value) => (typeof value === 'string' || value === false ? undefined : "a string, or false for none"),
   cookies: 'object',
+  schemas: 'object',
   trustProxy: (value) =>
     typeof value === 'function'
       ? 'a hop count, true, addresses or presets, not a function: the engine works out the client before any JS runs'
@@ -111,18 +120,25 @@ interface ScopedRoute {
  * Checks every entry of `router` against the routes already in `table`, so a
  * bad or conflicting route throws where it is declared.
  */
-function check(table: NativeApp, path: string, router: MethodRouter<any, any>): void {
+function check(table: NativeApp, path: string, router: MethodRouter<any, any>, schemas?: SchemaSettings): void {
   for (const entry of router.entries) {
     const target = entry.target
     if (target instanceof HttpResponse) {
       table.fixedRoute(entry.methods, path, constant(target))
     } else if (typeof target === 'function') {
-      // The route's schemas compile here, so that a bad one throws where it is declared.
-      table.route(entry.methods, path, 0, undefined, entry.schema === undefined ? undefined : { stream: entry.stream, body: entry.body, schema: entry.schema })
+      // An app's routes compile their schemas here, so that a bad one throws where it is
+      // added; a scope's wait for the app (`schemas` unset), whose shared schemas they may use.
+      const compile = schemas !== undefined && entry.schema !== undefined
+      table.route(entry.methods, path, 0, undefined, compile ? { stream: entry.stream, body: entry.body, schema: schemaOf(entry, schemas) } : undefined)
     } else {
       throw codedError(Code.InvalidRoute, `the handler for '${path}' must be a function or an HttpResponse`, undefined, TypeError)
     }
   }
+}
+
+/** A route's schemas with the app's settings where the route has none. */
+function schemaOf(entry: MethodEntry, settings: SchemaSettings): RouteSchema | undefined {
+  return entry.schema === undefined ? undefined : { ...entry.schema, formats: entry.schema.formats ?? settings.formats }
 }
 
 const isNative = (m: AnyMiddleware): m is NativeMiddleware => m instanceof NativeMiddleware
@@ -232,6 +248,8 @@ export class App<D extends object = Record<never, never>> {
   readonly #routes: ScopedRoute[] = []
   readonly #middleware: AnyMiddleware<D>[] = []
   readonly #features: AppFeature[] = []
+  /** The shared schemas, in the order added: the engine's table gets them before the routes. */
+  readonly #schemas: [string | undefined, object][] = []
   readonly #options: AppOptions
   #data: object = {}
   #onError: ErrorResponder | undefined
@@ -242,6 +260,7 @@ export class App<D extends object = Record<never, never>> {
     checkOptions('', options, APP_OPTIONS)
     checkOptions('limits', options.limits, LIMITS_OPTIONS)
     checkOptions('cookies', options.cookies, { secret: (value) => (typeof value === 'string' || Array.isArray(value) ? undefined : 'a string or a list of strings') })
+    checkOptions('schemas', options.schemas, { formats: (value) => (value === 'assert' || value === 'annotate' ? undefined : "'assert' or 'annotate'") })
     if (options.trustProxy !== undefined) binding.checkTrustProxy(options.trustProxy)
     this.#options = options
     this.#secrets = secretsOf(options.cookies)
@@ -312,8 +331,30 @@ export class App<D extends object = Record<never, never>> {
     })
   }
 
+  /**
+   * Adds a JSON Schema every route added after it may `$ref` by its URI: its
+   * own `$id` (`app.schema(S)`), or the `uri` given (`app.schema(uri, S)`).
+   * Throws `ERR_ARMATURE_INVALID_SCHEMA` for a schema without either, or a
+   * URI already taken. References are never fetched: register them here.
+   *
+   * @example
+   * App.new().schema({ $id: 'https://example.com/user', type: 'object' })
+   *   .route('/users', post(create, { schema: { body: { $ref: 'https://example.com/user' } } }))
+   */
+  schema(schema: object): this
+  schema(uri: string, schema: object): this
+  schema(uriOrSchema: string | object, schema?: object): this {
+    const [uri, value] = typeof uriOrSchema === 'string' ? [uriOrSchema, schema] : [undefined, uriOrSchema]
+    if (value === null || typeof value !== 'object') {
+      throw codedError(Code.InvalidSchema, 'app.schema takes a JSON Schema object (and before it, optionally, the URI it goes by)', undefined, TypeError)
+    }
+    this.#check.schema(uri, value)
+    this.#schemas.push([uri, value])
+    return this
+  }
+
   #add(path: string, router: MethodRouter<any, any>, scopes: readonly Scope<any>[]): void {
-    check(this.#check, path, router)
+    check(this.#check, path, router, this.#options.schemas ?? {})
     this.#routes.push({ path, router, scopes })
   }
 
@@ -330,6 +371,7 @@ export class App<D extends object = Record<never, never>> {
    */
   #build(): { table: NativeApp; dispatcher: Dispatcher; inline: MiddlewareSpec[] } {
     const table = new binding.NativeApp()
+    for (const [uri, schema] of this.#schemas) table.schema(uri, schema)
     const appSteps = steps(this.#middleware)
     const appWide = leadingNatives(appSteps)
     for (const m of appSteps.slice(0, appWide) as NativeMiddleware[]) table.wrap(m.spec)
@@ -358,7 +400,7 @@ export class App<D extends object = Record<never, never>> {
           const index = inlined.push(m.spec) - 1
           return m.keyOf ? inlineRateLimit(index, m.keyOf) : inline(index)
         })
-        const names = table.route(entry.methods, path, endpoints.length, layers, { ...properties, stream: entry.stream, body: entry.body, schema: entry.schema })
+        const names = table.route(entry.methods, path, endpoints.length, layers, { ...properties, stream: entry.stream, body: entry.body, schema: schemaOf(entry, this.#options.schemas ?? {}) })
         endpoints.push({ names, run: compose(run, target as Handler<any, any>), stream: entry.stream })
       }
     }

@@ -5,7 +5,7 @@
  * import { App, get } from '@armature/core'
  * const server = await App.new().route('/', get(() => 'Hello, World!')).run('127.0.0.1:8080')
  */
-export { App, Scope, scope, type AppOptions, type ForwardedHeader, type Limits, type RunOptions, type TrustProxy } from './app.js'
+export { App, Scope, scope, type AppOptions, type ForwardedHeader, type Limits, type RunOptions, type SchemaSettings, type TrustProxy } from './app.js'
 export type { Handler, HandlerResult, Middleware } from './types.js'
 export {
   AppFeature,
@@ -55,6 +55,7 @@ export {
   type ParamNames,
   type Params,
   type RouteOptions,
+  type RouteSchema,
   type Target,
 } from './routing.js'
 export { Server, type CloseOptions, type ServerStats } from './server.js'

@@ -2,6 +2,8 @@ import type { Request } from './request.js'
 import type { Handler, Middleware } from './types.js'
 import { refuseFeature, type AnyMiddleware } from './middleware.js'
 import type { BodyType, RouteSchemaJson as RouteSchema } from './generated/middleware.js'
+
+export type { RouteSchema }
 import { binding } from './native.js'
 import { checkOptions, type Shape } from './options.js'
 import { HttpResponse } from './response.js'

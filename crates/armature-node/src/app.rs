@@ -7,6 +7,7 @@ use std::sync::Arc;
 use armature_engine::files::StaticFiles;
 use armature_engine::json::{route_options_for, route_options_from_json};
 use armature_engine::middleware::Layer;
+use armature_engine::schema::SharedSchemas;
 use armature_engine::{
     Bytes, Endpoint, ErrorCode, FixedResponse, Methods, RouteOptions, RouterBuilder,
 };
@@ -30,6 +31,8 @@ pub struct NativeApp {
     features: Vec<Arc<dyn Layer>>,
     /// `Static`s, in their order.
     statics: Vec<Arc<StaticFiles>>,
+    /// Schemas every route may `$ref` (`app.schema`).
+    schemas: SharedSchemas,
 }
 
 /// A response fixed when the app is built.
@@ -76,6 +79,17 @@ impl NativeApp {
         })
     }
 
+    /// Adds a schema every route added after it may `$ref`: under `uri`, or
+    /// its own `$id` when `uri` is `null`.
+    #[napi]
+    pub fn schema(
+        &mut self,
+        uri: Option<String>,
+        schema: serde_json::Value,
+    ) -> Result<(), CodedError> {
+        guard(|| self.schemas.add(uri.as_deref(), schema).map_err(coded))
+    }
+
     /// Routes `methods` (all when `null`) on `path` to the JS handler numbered
     /// `endpoint`, inside the native `middleware` (outermost first), with the
     /// route's `properties` (`RouteOptionsJson`); returns the path's
@@ -100,7 +114,7 @@ impl NativeApp {
             let layers = build_layers(middleware)?;
             let options = properties
                 .map_or(Ok(RouteOptions::default()), |properties| {
-                    route_options_for(&label, properties)
+                    route_options_for(&label, properties, &self.schemas)
                 })
                 .map_err(coded)?;
             self.routes

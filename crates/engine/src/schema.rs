@@ -11,7 +11,7 @@
 use std::fmt;
 
 use http::{Response, StatusCode};
-use jsonschema::{PatternOptions, Validator};
+use jsonschema::{PatternOptions, Registry, Validator};
 use serde_json::{json, Map, Value};
 
 use crate::problem::Problem;
@@ -30,6 +30,69 @@ pub struct SchemaOptions {
     /// `format` asserts (an invalid `email` is a violation) instead of
     /// only annotating.
     pub formats: bool,
+}
+
+/// Schemas every route of an app may `$ref` by their URI (`app.schema`),
+/// held in one registry the routes' schemas compile against.
+#[derive(Default)]
+pub struct SharedSchemas {
+    schemas: Vec<(String, Value)>,
+    registry: Option<Registry<'static>>,
+}
+
+impl SharedSchemas {
+    /// Adds `schema` under `uri`, or under its own `$id` when `uri` is `None`.
+    ///
+    /// # Errors
+    /// No URI and no `$id`, a URI already taken, or a schema the registry
+    /// cannot take: [`Error::is_invalid_schema`].
+    pub fn add(&mut self, uri: Option<&str>, schema: Value) -> Result<(), Error> {
+        let uri = match uri {
+            Some(uri) => uri.to_owned(),
+            None => schema
+                .get("$id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    Error::invalid_schema(
+                        "a shared schema needs an absolute $id, or a URI to go by",
+                    )
+                })?,
+        };
+        if self.schemas.iter().any(|(taken, _)| *taken == uri) {
+            return Err(Error::invalid_schema(format!(
+                "a shared schema already goes by {uri}"
+            )));
+        }
+        self.schemas.push((uri.clone(), schema));
+        let pairs = self
+            .schemas
+            .iter()
+            .map(|(uri, schema)| (uri.clone(), schema.clone()));
+        match Registry::new()
+            .extend(pairs)
+            .and_then(|builder| builder.prepare())
+        {
+            Ok(registry) => {
+                self.registry = Some(registry);
+                Ok(())
+            }
+            Err(error) => {
+                self.schemas.pop();
+                Err(Error::invalid_schema(format!(
+                    "the shared schema {uri}: {error}"
+                )))
+            }
+        }
+    }
+}
+
+impl fmt::Debug for SharedSchemas {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.schemas.iter().map(|(uri, _)| uri))
+            .finish()
+    }
 }
 
 /// A compiled schema for a route's JSON body.
@@ -66,12 +129,20 @@ impl BodySchema {
     /// # Errors
     /// A schema that is not valid against its draft's meta-schema, or a
     /// `$ref` nothing resolves: [`Error::is_invalid_schema`].
-    pub fn compile(schema: &Value, options: &SchemaOptions) -> Result<Self, Error> {
-        let validator = jsonschema::options()
+    pub fn compile(
+        schema: &Value,
+        options: &SchemaOptions,
+        shared: &SharedSchemas,
+    ) -> Result<Self, Error> {
+        let mut builder = jsonschema::options()
             .offline()
             .with_base_uri(options.base_uri.clone())
             .should_validate_formats(options.formats)
-            .with_pattern_options(PatternOptions::regex())
+            .with_pattern_options(PatternOptions::regex());
+        if let Some(registry) = &shared.registry {
+            builder = builder.with_registry(registry);
+        }
+        let validator = builder
             .build(schema)
             .map_err(|error| Error::invalid_schema(error.to_string()))?;
         Ok(Self { validator })
@@ -193,7 +264,7 @@ mod tests {
             base_uri: "armature:route/users".to_owned(),
             formats: false,
         };
-        BodySchema::compile(&schema, &options).unwrap()
+        BodySchema::compile(&schema, &options, &SharedSchemas::default()).unwrap()
     }
 
     #[test]
@@ -259,7 +330,8 @@ mod tests {
             json!({ "$ref": "#/$defs/missing" }),
             json!({ "$ref": "https://example.com/s.json" }),
         ] {
-            let error = BodySchema::compile(&schema, &options).unwrap_err();
+            let error =
+                BodySchema::compile(&schema, &options, &SharedSchemas::default()).unwrap_err();
             assert!(error.is_invalid_schema(), "{schema}: {error}");
         }
     }

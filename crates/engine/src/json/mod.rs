@@ -95,13 +95,18 @@ pub fn static_from_json(options: serde_json::Value) -> Result<crate::files::Stat
 /// A route's properties from their JSON shape ([`RouteOptionsJson`]); a bad
 /// one is an [`Error::is_invalid_option`] naming it.
 pub fn route_options_from_json(options: serde_json::Value) -> Result<RouteOptions, Error> {
-    route_options_for("a route", options)
+    route_options_for("a route", options, &crate::schema::SharedSchemas::default())
 }
 
 /// A route's properties from their JSON shape, with its schemas compiled
-/// for `route` (`POST /users`), which errors name.
-pub fn route_options_for(route: &str, options: serde_json::Value) -> Result<RouteOptions, Error> {
-    parse::<RouteOptionsJson>("route", options)?.resolve(route)
+/// for `route` (`POST /users`), which errors name, against the app's
+/// `shared` schemas.
+pub fn route_options_for(
+    route: &str,
+    options: serde_json::Value,
+    shared: &crate::schema::SharedSchemas,
+) -> Result<RouteOptions, Error> {
+    parse::<RouteOptionsJson>("route", options)?.resolve(route, shared)
 }
 
 /// `req.multipart()`'s limits from their JSON shape ([`MultipartOptions`]);

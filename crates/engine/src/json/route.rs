@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use crate::routing::{BodyLimit, BodyType, RouteOptions, Timeout};
-use crate::schema::{BodySchema, SchemaOptions};
+use crate::schema::{BodySchema, SchemaOptions, SharedSchemas};
 use crate::units::Amount;
 use crate::Error;
 
@@ -56,8 +56,9 @@ pub enum Formats {
 
 impl RouteOptionsJson {
     /// The options, with schemas compiled for the route `route` (`POST
-    /// /users`), which names it in errors and gives it its base URI.
-    pub fn resolve(self, route: &str) -> Result<RouteOptions, Error> {
+    /// /users`), which names it in errors and gives it its base URI, and
+    /// may `$ref` the `shared` schemas.
+    pub fn resolve(self, route: &str, shared: &SharedSchemas) -> Result<RouteOptions, Error> {
         let schema = self.schema.unwrap_or_default();
         let body_schema = match schema.body {
             None => None,
@@ -77,7 +78,7 @@ impl RouteOptionsJson {
                     base_uri: format!("armature://routes/{}", route.replace(' ', "")),
                     formats: schema.formats == Some(Formats::Assert),
                 };
-                let compiled = BodySchema::compile(&body, &options).map_err(|error| {
+                let compiled = BodySchema::compile(&body, &options, shared).map_err(|error| {
                     Error::invalid_schema(format!("{route}: schema.body: {error}"))
                 })?;
                 Some(std::sync::Arc::new(compiled))
