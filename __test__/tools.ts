@@ -13,11 +13,27 @@ export interface Tool {
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname))
 const manifest = path.join(root, 'node_modules', '.cache', 'armature-tools.json')
 
-/** A tool by name; runs the setup first when a focused run skipped it. */
+function tools(): Record<string, unknown> {
+  const read = () => (fs.existsSync(manifest) ? (JSON.parse(fs.readFileSync(manifest, 'utf8')) as Record<string, unknown>) : {})
+  let found = read()
+  // A focused run skipped the setup, or an older one set up fewer tools.
+  if (!('curl' in found && 'jsonSchemaSuite' in found)) {
+    execFileSync(process.execPath, [path.join(root, 'tools', 'test-setup.mjs')], { stdio: 'inherit' })
+    found = read()
+  }
+  return found
+}
+
+/** A command-line tool by name. */
 export function tool(name: 'curl'): Tool {
-  if (!fs.existsSync(manifest)) execFileSync(process.execPath, [path.join(root, 'tools', 'test-setup.mjs')], { stdio: 'inherit' })
-  const tools = JSON.parse(fs.readFileSync(manifest, 'utf8')) as Record<string, Tool>
-  const found = tools[name]
+  const found = tools()[name] as Tool | undefined
   if (found === undefined) throw new Error(`tools/test-setup.mjs did not set up ${name}`)
   return found
+}
+
+/** The folder of a test corpus by name: the JSON-Schema-Test-Suite's `json/` (tests/ and remotes/). */
+export function corpus(name: 'jsonSchemaSuite'): string {
+  const found = tools()[name] as { path: string } | undefined
+  if (found === undefined) throw new Error(`tools/test-setup.mjs did not set up ${name}`)
+  return found.path
 }

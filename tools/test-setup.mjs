@@ -6,6 +6,8 @@
 // - curl: the one on PATH; else Debian's packages (curl, libcurl4),
 //   downloaded with apt-get and unpacked under node_modules/.cache, so no
 //   root is needed and nothing is installed on the machine.
+// - the JSON-Schema-Test-Suite: from the source distribution of PyPI's
+//   `jsonschema` package, which ships it under json/, at a pinned version.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -57,7 +59,22 @@ function curl() {
   return { command: binary, env }
 }
 
+const JSONSCHEMA = '4.25.1'
+
+/** The JSON-Schema-Test-Suite's folder (with tests/ and remotes/). */
+function jsonSchemaSuite() {
+  const unpacked = path.join(cache, `armature-json-schema-suite-${JSONSCHEMA}`)
+  const suite = path.join(unpacked, `jsonschema-${JSONSCHEMA}`, 'json')
+  if (existsSync(path.join(suite, 'tests', 'draft2020-12'))) return { path: suite }
+  console.log(`downloading the JSON-Schema-Test-Suite (PyPI jsonschema ${JSONSCHEMA}) into ${path.relative(root, unpacked)}`)
+  mkdirSync(unpacked, { recursive: true })
+  const python = process.platform === 'win32' ? 'python' : 'python3'
+  run(python, ['-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', '--no-deps', '--no-binary', ':all:', `jsonschema==${JSONSCHEMA}`, '-d', unpacked])
+  run('tar', ['xzf', path.join(unpacked, `jsonschema-${JSONSCHEMA}.tar.gz`), '-C', unpacked, `jsonschema-${JSONSCHEMA}/json`])
+  return { path: suite }
+}
+
 mkdirSync(cache, { recursive: true })
-const tools = { curl: curl() }
+const tools = { curl: curl(), jsonSchemaSuite: jsonSchemaSuite() }
 writeFileSync(manifest, `${JSON.stringify(tools, null, 2)}\n`)
-console.log(`test tools: ${Object.entries(tools).map(([name, tool]) => `${name} ${tool.command}`).join(', ')}`)
+console.log(`test tools: ${Object.entries(tools).map(([name, tool]) => `${name} ${tool.command ?? tool.path}`).join(', ')}`)

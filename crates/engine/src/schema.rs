@@ -9,6 +9,7 @@
 //! cannot make a request cost more than linear time in its body.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use http::{Response, StatusCode};
 use jsonschema::{PatternOptions, Registry, Validator};
@@ -33,19 +34,20 @@ pub struct SchemaOptions {
 }
 
 /// Schemas every route of an app may `$ref` by their URI (`app.schema`),
-/// held in one registry the routes' schemas compile against.
+/// held in one registry the routes' schemas compile against. The registry
+/// is prepared when a route first needs it, so that shared schemas may
+/// refer to each other in any order.
 #[derive(Default)]
 pub struct SharedSchemas {
     schemas: Vec<(String, Value)>,
-    registry: Option<Registry<'static>>,
+    registry: OnceLock<Result<Registry<'static>, String>>,
 }
 
 impl SharedSchemas {
     /// Adds `schema` under `uri`, or under its own `$id` when `uri` is `None`.
     ///
     /// # Errors
-    /// No URI and no `$id`, a URI already taken, or a schema the registry
-    /// cannot take: [`Error::is_invalid_schema`].
+    /// No URI and no `$id`, or a URI already taken: [`Error::is_invalid_schema`].
     pub fn add(&mut self, uri: Option<&str>, schema: Value) -> Result<(), Error> {
         let uri = match uri {
             Some(uri) => uri.to_owned(),
@@ -64,25 +66,29 @@ impl SharedSchemas {
                 "a shared schema already goes by {uri}"
             )));
         }
-        self.schemas.push((uri.clone(), schema));
-        let pairs = self
-            .schemas
-            .iter()
-            .map(|(uri, schema)| (uri.clone(), schema.clone()));
-        match Registry::new()
-            .extend(pairs)
-            .and_then(|builder| builder.prepare())
-        {
-            Ok(registry) => {
-                self.registry = Some(registry);
-                Ok(())
-            }
-            Err(error) => {
-                self.schemas.pop();
-                Err(Error::invalid_schema(format!(
-                    "the shared schema {uri}: {error}"
-                )))
-            }
+        self.schemas.push((uri, schema));
+        self.registry = OnceLock::new();
+        Ok(())
+    }
+
+    /// The prepared registry, `None` without shared schemas.
+    fn registry(&self) -> Result<Option<&Registry<'static>>, Error> {
+        if self.schemas.is_empty() {
+            return Ok(None);
+        }
+        let prepared = self.registry.get_or_init(|| {
+            let pairs = self
+                .schemas
+                .iter()
+                .map(|(uri, schema)| (uri.clone(), schema.clone()));
+            Registry::new()
+                .extend(pairs)
+                .and_then(|builder| builder.prepare())
+                .map_err(|error| error.to_string())
+        });
+        match prepared {
+            Ok(registry) => Ok(Some(registry)),
+            Err(why) => Err(Error::invalid_schema(format!("the shared schemas: {why}"))),
         }
     }
 }
@@ -139,7 +145,7 @@ impl BodySchema {
             .with_base_uri(options.base_uri.clone())
             .should_validate_formats(options.formats)
             .with_pattern_options(PatternOptions::regex());
-        if let Some(registry) = &shared.registry {
+        if let Some(registry) = shared.registry()? {
             builder = builder.with_registry(registry);
         }
         let validator = builder
