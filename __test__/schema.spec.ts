@@ -23,6 +23,7 @@ const app = () =>
     .route('/loose-email', post(() => 'ok', { schema: { body: { type: 'string', format: 'email' } } }))
     .route('/pattern', post(() => 'ok', { schema: { body: { type: 'string', pattern: '^(a+)+$' } } }))
     .service(scope('/v1').route('/users', post((req) => req.json(), { schema: { body: User } })))
+    .route('/plain', post((req) => req.json()))
 
 const send = (url: string, body: string, type = 'application/json') => fetch(url, { method: 'POST', body, headers: { 'content-type': type } })
 
@@ -75,6 +76,9 @@ describe('schema.body', () => {
     const evil = await send(`${server.url}/pattern`, JSON.stringify(`${'a'.repeat(50_000)}!`))
     expect(evil.status).toBe(400)
     expect(await evil.json()).toMatchObject({ errors: [{ pointer: '', keyword: 'pattern' }] })
+    // A huge body on a route without a schema: refused at bodySize, never parsed.
+    const huge = await fetch(`${server.url}/plain`, { method: 'POST', body: Buffer.alloc(16 * 1024 * 1024, 0x5b), headers: { 'content-type': 'application/json' } })
+    expect(huge.status).toBe(413)
     // Other requests are served meanwhile and after.
     expect((await send(`${server.url}/users`, '{"name":"a","age":1}')).status).toBe(200)
   })

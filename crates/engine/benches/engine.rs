@@ -1,7 +1,10 @@
-//! Micro-benchmarks: route matching on a 100-route table, and the engine's
-//! JSON serialisation (a problem body).
+//! Micro-benchmarks: route matching on a 100-route table, the engine's
+//! JSON serialisation (a problem body), and a JSON body parsed and checked
+//! against a schema by serde_json beside simd-json (the choice in
+//! `schema.rs`).
 
 use armature_engine::http::{Method, StatusCode};
+use armature_engine::schema::{BodySchema, SchemaOptions, SharedSchemas};
 use armature_engine::{problem, Endpoint, Methods, RouterBuilder};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
@@ -57,5 +60,47 @@ fn json(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, routing, json);
+/// A JSON body of about `size` bytes: an array of user objects.
+fn users(size: usize) -> Vec<u8> {
+    let user =
+        r#"{"name":"Ada Lovelace","age":36,"email":"ada@example.com","tags":["math","engines"]}"#;
+    let count = (size / (user.len() + 1)).max(1);
+    format!("[{}]", vec![user; count].join(",")).into_bytes()
+}
+
+fn body_schema(c: &mut Criterion) {
+    let schema = serde_json::json!({
+        "type": "array",
+        "items": { "type": "object", "required": ["name", "age"], "properties": {
+            "name": { "type": "string", "minLength": 1 }, "age": { "type": "integer", "minimum": 0 },
+            "email": { "type": "string" }, "tags": { "type": "array", "items": { "type": "string" } } } }
+    });
+    let options = SchemaOptions {
+        base_uri: "armature://routes/bench".to_owned(),
+        formats: false,
+    };
+    let compiled = BodySchema::compile(&schema, &options, &SharedSchemas::default()).unwrap();
+    for size in [100, 1024, 64 * 1024, 1024 * 1024] {
+        let body = users(size);
+        c.bench_function(&format!("schema check, serde_json, {size} B"), |b| {
+            b.iter(|| {
+                compiled
+                    .check(Some("application/json"), black_box(&body))
+                    .unwrap()
+            })
+        });
+        c.bench_function(&format!("parse to a Value, serde_json, {size} B"), |b| {
+            b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&body)).unwrap())
+        });
+        // simd-json parses in place: the copy of the body is part of its cost.
+        c.bench_function(&format!("parse to a Value, simd-json, {size} B"), |b| {
+            b.iter(|| {
+                let mut copy = black_box(&body).clone();
+                simd_json::serde::from_slice::<serde_json::Value>(&mut copy).unwrap()
+            })
+        });
+    }
+}
+
+criterion_group!(benches, routing, json, body_schema);
 criterion_main!(benches);
