@@ -128,4 +128,15 @@ describe('schema.body', () => {
     expect(() => App.new().schema({ type: 'string' })).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_SCHEMA' }))
     expect(() => App.new().schema('https://x.test/s', {}).schema('https://x.test/s', {})).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_SCHEMA' }))
   })
+
+  it('reads a schema as the draft its $schema names: draft-07 tuples', async () => {
+    const tuple = { $schema: 'http://json-schema.org/draft-07/schema#', type: 'array', items: [{ type: 'string' }], additionalItems: false }
+    const server = await start(App.new().route('/pair', post(() => 'ok', { schema: { body: tuple } })))
+    expect((await send(`${server.url}/pair`, '["a"]')).status).toBe(200)
+    const refused = await send(`${server.url}/pair`, '["a", 1]')
+    expect(await refused.json()).toMatchObject({ status: 400, errors: [{ pointer: '', keyword: 'additionalItems' }] })
+    // The same array form of items is not a draft 2020-12 schema.
+    const { $schema: _, ...modern } = tuple
+    expect(() => App.new().route('/pair', post(() => 'ok', { schema: { body: modern } }))).toThrow(expect.objectContaining({ code: 'ERR_ARMATURE_INVALID_SCHEMA' }))
+  })
 })
