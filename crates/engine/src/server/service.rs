@@ -242,9 +242,10 @@ async fn answer<B: RequestBody>(
         }
         Err(cut) => return cut.problem(&path),
     };
-    if let Some(Err(refused)) = schema.map(|schema| schema.check(content_type().as_deref(), &body))
-    {
-        return refused.problem(&path);
+    if let Some(schema) = schema {
+        if let Err(refused) = schema.check_body(content_type(), body.clone()).await {
+            return refused.problem(&path);
+        }
     }
     let Some(pending) = shared.load.admit(limits.max_pending) else {
         return busy(shared, &path);
