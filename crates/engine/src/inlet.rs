@@ -28,6 +28,41 @@ pub struct Taken {
 /// Tells the handler's side that chunks have come (or the body ended).
 pub type Notifier = Box<dyn Fn() + Send + Sync>;
 
+/// A handler's side that may wait for news, and how to tell it: kept under
+/// its owner's lock, the notifier run outside it (it may take other locks).
+#[derive(Default)]
+pub(crate) struct Listener {
+    /// The handler found nothing and waits to be told.
+    pub(crate) waiting: bool,
+    notifier: Option<Notifier>,
+}
+
+impl Listener {
+    pub(crate) fn new(notifier: Notifier) -> Self {
+        Self {
+            waiting: false,
+            notifier: Some(notifier),
+        }
+    }
+
+    pub(crate) fn set(&mut self, notifier: Notifier) {
+        self.notifier = Some(notifier);
+    }
+
+    /// The notifier to run, if the handler waits: taken until [`Listener::restore`].
+    pub(crate) fn take(&mut self) -> Option<Notifier> {
+        if !std::mem::take(&mut self.waiting) {
+            return None;
+        }
+        self.notifier.take()
+    }
+
+    /// Gives back the notifier [`Listener::take`] lent, once it has run.
+    pub(crate) fn restore(&mut self, notifier: Notifier) {
+        self.notifier.get_or_insert(notifier);
+    }
+}
+
 struct Shared {
     window: usize,
     state: Mutex<State>,
@@ -40,9 +75,7 @@ struct State {
     chunks: VecDeque<Bytes>,
     buffered: usize,
     end: Option<Result<(), String>>,
-    /// The handler found nothing to take and waits to be told.
-    wanted: bool,
-    notifier: Option<Notifier>,
+    listener: Listener,
     /// The handler let go of the body: what still comes is discarded.
     released: bool,
 }
@@ -66,7 +99,7 @@ impl Inlet {
         let chunks: Vec<Bytes> = state.chunks.drain(..).collect();
         state.buffered = 0;
         let end = state.end.clone();
-        state.wanted = chunks.is_empty() && end.is_none();
+        state.listener.waiting = chunks.is_empty() && end.is_none();
         drop(state);
         if !chunks.is_empty() {
             self.shared.room.notify_one();
@@ -109,7 +142,7 @@ impl Inlet {
 
     /// Sets what tells the handler's side that chunks have come.
     pub fn notify_with(&self, notifier: Notifier) {
-        self.shared.lock().notifier = Some(notifier);
+        self.shared.lock().listener.set(notifier);
     }
 
     /// The handler is done with the body: the engine stops keeping it.
@@ -169,15 +202,12 @@ impl Shared {
 
     /// Runs the notifier if the handler waits for news; outside the lock.
     fn tell(&self, mut state: MutexGuard<'_, State>) {
-        if !std::mem::take(&mut state.wanted) {
+        let Some(notify) = state.listener.take() else {
             return;
-        }
-        let notifier = state.notifier.take();
+        };
         drop(state);
-        if let Some(notify) = notifier {
-            notify();
-            self.lock().notifier.get_or_insert(notify);
-        }
+        notify();
+        self.lock().listener.restore(notify);
     }
 }
 

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use tokio::sync::Notify;
 
-use crate::inlet::{Inlet, Notifier};
+use crate::inlet::{Inlet, Listener, Notifier};
 pub use limits::{Limit, MultipartLimits, MAX_HEADER_PAIRS};
 pub use shared::{Failure, GatherDone, PartHead, SaveDone, SaveError, Saved, Source, Whole};
 
@@ -80,7 +80,7 @@ impl Parts {
         })?;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                notifier: Some(notifier),
+                listener: Listener::new(notifier),
                 ..State::default()
             }),
             wake: Notify::new(),
@@ -145,7 +145,7 @@ impl Parts {
             state.chunks.clear();
             state.buffered = 0;
         }
-        state.waiting = true;
+        state.listener.waiting = true;
         drop(state);
         self.shared.wake.notify_one();
         Next::Wait
@@ -163,7 +163,7 @@ impl Parts {
             (Some(Ok(())), false) => Some(Ok(())),
             (None, false) => None,
         };
-        state.waiting = chunks.is_empty() && end.is_none();
+        state.listener.waiting = chunks.is_empty() && end.is_none();
         drop(state);
         if !chunks.is_empty() {
             self.shared.wake.notify_one();

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use tokio::sync::Notify;
 
 use super::limits::Limit;
-use crate::inlet::{Inlet, Notifier};
+use crate::inlet::{Inlet, Listener};
 
 /// A part saved whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,9 +148,7 @@ pub(super) struct State {
     pub(super) save: Option<SaveRequest>,
     /// For a body parsed whole: the next part to hand over.
     pub(super) cursor: usize,
-    /// The handler found nothing and waits to be told.
-    pub(super) waiting: bool,
-    pub(super) notifier: Option<Notifier>,
+    pub(super) listener: Listener,
     pub(super) released: bool,
 }
 
@@ -249,14 +247,11 @@ impl Shared {
 
     /// Runs the notifier if the handler waits for news; outside the lock.
     pub(super) fn tell(&self, mut state: MutexGuard<'_, State>) {
-        if !std::mem::take(&mut state.waiting) {
+        let Some(notify) = state.listener.take() else {
             return;
-        }
-        let notifier = state.notifier.take();
+        };
         drop(state);
-        if let Some(notify) = notifier {
-            notify();
-            self.lock().notifier.get_or_insert(notify);
-        }
+        notify();
+        self.lock().listener.restore(notify);
     }
 }
