@@ -176,6 +176,11 @@ impl BodySchema {
     /// or a value the schema refuses.
     pub fn check(&self, content_type: Option<&str>, body: &[u8]) -> Result<(), Rejection> {
         self.accepts(content_type)?;
+        self.check_json(body)
+    }
+
+    /// Checks a body whose media type [`BodySchema::accepts`] took.
+    fn check_json(&self, body: &[u8]) -> Result<(), Rejection> {
         if body.is_empty() {
             let detail = "the request body is empty; this route takes JSON".to_owned();
             return Err(Rejection::plain(StatusCode::BAD_REQUEST, detail));
@@ -220,21 +225,21 @@ impl BodySchema {
 pub const INLINE_CHECK: usize = 64 * 1024;
 
 impl BodySchema {
-    /// [`BodySchema::check`], off the async worker for a body over
-    /// [`INLINE_CHECK`].
+    /// [`BodySchema::check`] of a body whose media type
+    /// [`BodySchema::accepts`] took before it was read, off the async
+    /// worker for a body over [`INLINE_CHECK`].
     ///
     /// # Errors
     /// As [`BodySchema::check`]; a check that panicked is a 500.
     pub async fn check_body(
         self: &std::sync::Arc<Self>,
-        content_type: Option<String>,
         body: bytes::Bytes,
     ) -> Result<(), Rejection> {
         if body.len() <= INLINE_CHECK {
-            return self.check(content_type.as_deref(), &body);
+            return self.check_json(&body);
         }
         let schema = self.clone();
-        tokio::task::spawn_blocking(move || schema.check(content_type.as_deref(), &body))
+        tokio::task::spawn_blocking(move || schema.check_json(&body))
             .await
             .unwrap_or_else(|_| {
                 let detail = "the request body could not be checked against the route's schema";

@@ -186,12 +186,10 @@ async fn answer<B: RequestBody>(
             return problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, Some(&detail), &path);
         }
     }
-    let content_type = || {
-        let value = parts.headers.get(header::CONTENT_TYPE)?;
-        value.to_str().ok().map(str::to_owned)
-    };
     let schema = route.options.body_schema.as_ref();
-    if let Some(Err(refused)) = schema.map(|schema| schema.accepts(content_type().as_deref())) {
+    let content_type = parts.headers.get(header::CONTENT_TYPE);
+    let content_type = content_type.and_then(|value| value.to_str().ok());
+    if let Some(Err(refused)) = schema.map(|schema| schema.accepts(content_type)) {
         // Refused unread; `settle_body` keeps the connection in step.
         return refused.problem(&path);
     }
@@ -243,7 +241,7 @@ async fn answer<B: RequestBody>(
         Err(cut) => return cut.problem(&path),
     };
     if let Some(schema) = schema {
-        if let Err(refused) = schema.check_body(content_type(), body.clone()).await {
+        if let Err(refused) = schema.check_body(body.clone()).await {
             return refused.problem(&path);
         }
     }
